@@ -1,0 +1,71 @@
+"""Tollgate: BPMN stage-gate workflows for project management offices."""
+
+import os
+from datetime import timedelta
+
+from flask import Flask
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object("webapp.config")
+    app.config.from_prefixed_env("TOLLGATE")
+    if os.environ.get("DATABASE_URL"):
+        app.config["SQLALCHEMY_DATABASE_URI"] = _normalise_db_url(os.environ["DATABASE_URL"])
+    if test_config:
+        app.config.update(test_config)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        os.makedirs(app.instance_path, exist_ok=True)
+        path = os.path.join(app.instance_path, "tollgate.sqlite")
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
+    app.config["SQLALCHEMY_DATABASE_URI"] = _normalise_db_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    app.permanent_session_lifetime = timedelta(minutes=int(app.config["SESSION_MINUTES"]))
+
+    _configure_extensions(app)
+    _configure_blueprints(app)
+    from . import cli
+
+    cli.register(app)
+    return app
+
+
+def _normalise_db_url(url: str) -> str:
+    # Heroku-style URLs and plain postgresql:// both mean psycopg 3 here.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _configure_extensions(app: Flask) -> None:
+    from . import models  # noqa: F401 - register every table with the metadata
+    from .extensions import csrf
+    from .extensions import db
+    from .extensions import login_manager
+    from .extensions import migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=app.config["MIGRATIONS_DIR"])
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        with app.app_context():
+            _sqlite_pragmas(db.engine)
+
+
+def _sqlite_pragmas(engine) -> None:
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+
+def _configure_blueprints(app: Flask) -> None:
+    from .errors import register_error_handlers
+
+    register_error_handlers(app)

@@ -1,0 +1,29 @@
+"""Every setting, with its default. Override with TOLLGATE_<NAME> environment variables
+(e.g. TOLLGATE_SECRET_KEY), DATABASE_URL for the database, or create_app(test_config)."""
+
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# Signs sessions and CSRF tokens. The default is for development only.
+SECRET_KEY = "dev-not-secret"
+# None means: SQLite file tollgate.sqlite in the instance folder (set in create_app).
+SQLALCHEMY_DATABASE_URI = None
+# BPMN/DMN process library that `tollgate deploy` reads when given no paths.
+WORKFLOWS_DIR = str(REPO_ROOT / "workflows")
+# Word templates for generated documents.
+DOCUMENT_TEMPLATES_DIR = str(REPO_ROOT / "document_templates")
+# CSRF protection on every form (tests switch it off).
+WTF_CSRF_ENABLED = True
+# Seconds a BPMN script or expression may run before it is stopped.
+SCRIPT_TIMEOUT_SECONDS = 1.0
+# Idle minutes before a login session ends.
+SESSION_MINUTES = 60
+# Seconds the timer worker sleeps between polls.
+WORKER_POLL_SECONDS = 30
+# Instances with due timers handled per worker batch.
+WORKER_BATCH_SIZE = 50
+# Front-end packages installed by npm (bootstrap, camunda-bpmn-js).
+NODE_MODULES_DIR = str(REPO_ROOT / "node_modules")
+# Alembic migrations (Flask-Migrate).
+MIGRATIONS_DIR = str(REPO_ROOT / "migrations")

@@ -1,0 +1,268 @@
+"""Process bundles: every BPMN/DMN file of one deployed version, parsed once and cached.
+
+`validate_bundle` is the deploy gate (hardened XML, static lint, then SpiffWorkflow's own
+parse of every executable process); `cached_bundle` serves running instances from memory so no
+request re-parses BPMN.
+"""
+
+import hashlib
+import threading
+from collections.abc import Callable
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+
+from .errors import BundleInvalid
+from .errors import Problem
+from .errors import UnknownProcess
+from .lint import NS
+from .lint import LintContext
+from .lint import lint_bpmn
+from .lint import process_ids
+from .parser import TollgateParser
+from .xml_safety import UnsafeXml
+from .xml_safety import parse_untrusted
+
+BPMN_ROOT = "{http://www.omg.org/spec/BPMN/20100524/MODEL}definitions"
+DMN_NAMESPACES = (
+    "https://www.omg.org/spec/DMN/20191111/MODEL/",
+    "http://www.omg.org/spec/DMN/20180521/MODEL/",
+    "http://www.omg.org/spec/DMN/20151101/dmn.xsd",
+)
+
+
+@dataclass(frozen=True)
+class ProcessInfo:
+    id: str
+    name: str
+    file: str
+    is_lifecycle: bool
+    stages: tuple[str, ...]
+
+
+def content_hash(files: Mapping[str, bytes]) -> str:
+    digest = hashlib.sha256()
+    for name in sorted(files):
+        digest.update(name.encode() + b"\0" + _as_bytes(files[name]) + b"\0")
+    return digest.hexdigest()
+
+
+class Bundle:
+    """A parsed, valid set of BPMN/DMN files. Specs are built lazily and kept."""
+
+    def __init__(self, files: Mapping[str, bytes], parser: TollgateParser, trees: dict):
+        self.files = dict(files)
+        self.content_hash = content_hash(files)
+        self._parser = parser
+        self._specs: dict[str, tuple] = {}
+        self._lock = threading.Lock()
+        self.processes = _describe_processes(trees, parser.get_process_ids())
+
+    @property
+    def lifecycles(self) -> list[ProcessInfo]:
+        return [p for p in self.processes.values() if p.is_lifecycle]
+
+    def spec(self, process_id: str):
+        """(spec, subprocess_specs) for an executable process of this bundle."""
+        with self._lock:
+            if process_id not in self._specs:
+                if process_id not in self.processes:
+                    raise UnknownProcess(f"process {process_id!r} is not in this version")
+                spec = self._parser.get_spec(process_id)
+                self._specs[process_id] = (spec, self._parser.get_subprocess_specs(process_id))
+            return self._specs[process_id]
+
+
+def parse_bundle(files: Mapping[str, bytes]) -> Bundle:
+    """Parse files already validated at deploy. Raises BundleInvalid if they no longer parse."""
+    trees, problems = _parse_trees(files)
+    if problems:
+        raise BundleInvalid(problems)
+    parser, problems = _spiff_parse(trees)
+    if problems:
+        raise BundleInvalid(problems)
+    return Bundle(files, parser, trees)
+
+
+def validate_bundle(
+    files: Mapping[str, bytes], *, roles: frozenset[str], form_keys: frozenset[str]
+) -> Bundle:
+    """The deploy gate: returns a Bundle or raises BundleInvalid listing every problem."""
+    if not files:
+        raise BundleInvalid([Problem("(bundle)", None, None, "no BPMN or DMN files given")])
+    trees, problems = _parse_trees(files)
+    bpmn = {name: root for name, (kind, root) in trees.items() if kind == "bpmn"}
+    if not bpmn and not problems:
+        problems.append(Problem("(bundle)", None, None, "no BPMN file: nothing to run"))
+    for name, root in bpmn.items():
+        problems.extend(_xsd_problems(root, name))
+    ctx = LintContext(
+        roles=roles,
+        form_keys=form_keys,
+        process_ids=process_ids(bpmn.values()),
+        decision_ids=_decision_ids(trees),
+    )
+    for name, root in bpmn.items():
+        problems.extend(lint_bpmn(root, name, ctx))
+    problems.extend(_duplicate_process_ids(bpmn))
+    if problems:
+        raise BundleInvalid(problems)
+    parser, problems = _spiff_parse(trees)
+    if problems:
+        raise BundleInvalid(problems)
+    return Bundle(files, parser, trees)
+
+
+_CACHE: dict[str, Bundle] = {}
+_CACHE_LOCK = threading.Lock()
+
+
+def cached_bundle(key: str, load_files: Callable[[], Mapping[str, bytes]]) -> Bundle:
+    """The bundle for a deployed version, parsed on first use. Versions are immutable."""
+    bundle = _CACHE.get(key)
+    if bundle is None:
+        bundle = parse_bundle(load_files())
+        with _CACHE_LOCK:
+            bundle = _CACHE.setdefault(key, bundle)
+    return bundle
+
+
+def _parse_trees(files):
+    trees, problems = {}, []
+    for name, content in sorted(files.items()):
+        try:
+            root = parse_untrusted(_as_bytes(content), name)
+        except UnsafeXml as exc:
+            problems.append(exc.problem)
+            continue
+        if root.tag == BPMN_ROOT:
+            trees[name] = ("bpmn", root)
+        elif etree.QName(root).namespace in DMN_NAMESPACES:
+            trees[name] = ("dmn", root)
+        else:
+            problems.append(
+                Problem(name, None, root.sourceline, f"not BPMN or DMN: root element is <{root.tag}>")
+            )
+    return trees, problems
+
+
+def _xsd_problems(root, name) -> list[Problem]:
+    try:
+        BpmnValidator().validate(root, name)
+    except ValidationException as exc:
+        return [Problem(name, exc.id or None, exc.line_number or None, f"not valid BPMN: {exc}")]
+    return []
+
+
+def _spiff_parse(trees) -> tuple[TollgateParser, list[Problem]]:
+    """Let SpiffWorkflow build every executable process; catch all it raises, not only its own."""
+    parser = TollgateParser()
+    problems = []
+    for name, (kind, root) in sorted(trees.items(), key=lambda item: item[1][0] != "dmn"):
+        try:
+            if kind == "dmn":
+                parser.add_dmn_xml(root, filename=name)
+            else:
+                parser.add_bpmn_xml(root, filename=name)
+        except Exception as exc:  # noqa: BLE001 - Spiff raises KeyError/TypeError/AttributeError too
+            problems.append(_problem_from(exc, name, root))
+    if problems:
+        return parser, problems
+    for process_id in parser.get_process_ids():
+        name, root = _file_of(trees, process_id)
+        try:
+            parser.get_spec(process_id)
+            parser.get_subprocess_specs(process_id)
+        except Exception as exc:  # noqa: BLE001
+            problems.append(_problem_from(exc, name, root, default_id=process_id))
+    return parser, problems
+
+
+def _problem_from(exc, name, root, default_id=None) -> Problem:
+    if isinstance(exc, ValidationException):
+        element_id = exc.id or default_id
+        line = exc.line_number or _line_of(root, element_id)
+        return Problem(exc.file_name or name, element_id, line or None, str(exc.args[0]))
+    detail = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, KeyError) and "decisionRef" in str(exc):
+        detail = "business rule task without camunda:decisionRef"
+    if isinstance(exc, AttributeError) and "tag" in str(exc):
+        detail = "DMN file with several decisions: only one decision per DMN file is supported"
+    return Problem(name, default_id, _line_of(root, default_id), f"cannot be loaded: {detail}")
+
+
+def _line_of(root, element_id):
+    if root is None or not element_id:
+        return None
+    found = root.xpath("//*[@id=$id]", id=element_id)
+    return found[0].sourceline if found else None
+
+
+def _file_of(trees, process_id):
+    for name, (kind, root) in trees.items():
+        if kind == "bpmn" and root.find(f"bpmn:process[@id='{process_id}']", NS) is not None:
+            return name, root
+    return "(bundle)", None
+
+
+def _decision_ids(trees) -> frozenset[str]:
+    ids = set()
+    for kind, root in trees.values():
+        if kind == "dmn":
+            ids.update(d.get("id") for d in root if etree.QName(d).localname == "decision")
+    return frozenset(ids)
+
+
+def _duplicate_process_ids(bpmn) -> list[Problem]:
+    seen, problems = {}, []
+    for name, root in sorted(bpmn.items()):
+        for process in root.iterfind("bpmn:process", NS):
+            pid = process.get("id")
+            if pid in seen:
+                problems.append(
+                    Problem(name, pid, process.sourceline, f"process id {pid!r} is also in {seen[pid]}")
+                )
+            seen.setdefault(pid, name)
+    return problems
+
+
+def _describe_processes(trees, executable_ids) -> dict[str, ProcessInfo]:
+    """Executable processes; a lifecycle is one no call activity calls and that has milestones."""
+    bpmn = [(name, root) for name, (kind, root) in trees.items() if kind == "bpmn"]
+    called = {
+        node.get("calledElement")
+        for _, root in bpmn
+        for node in root.iterfind(".//bpmn:callActivity", NS)
+    }
+    infos = {}
+    for name, root in bpmn:
+        for process in root.iterfind("bpmn:process", NS):
+            pid = process.get("id")
+            if pid not in executable_ids:
+                continue
+            stages = tuple(milestone_names(process))
+            infos[pid] = ProcessInfo(
+                id=pid,
+                name=process.get("name") or pid,
+                file=name,
+                is_lifecycle=pid not in called and bool(stages),
+                stages=stages,
+            )
+    return infos
+
+
+def milestone_names(process) -> list[str]:
+    """Named intermediate throw events without an event definition, in document order."""
+    names = []
+    for event in process.iterfind(".//bpmn:intermediateThrowEvent", NS):
+        has_definition = any(etree.QName(c).localname.endswith("EventDefinition") for c in event)
+        if event.get("name") and not has_definition:
+            names.append(event.get("name").strip())
+    return names
+
+
+def _as_bytes(content) -> bytes:
+    return content.encode("utf-8") if isinstance(content, str) else content

@@ -1,0 +1,179 @@
+"""Gate semantics on top of the generic task completion: decisions, conditions, hold/resume.
+
+The BPMN decides the route; these rows are the record PMOs report on and documents are built
+from (never workflow data): one GateDecision per decision, one GateCondition per condition.
+"""
+
+from dataclasses import dataclass
+from dataclasses import field
+from datetime import date
+
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import GateCondition
+from ..models import GateDecision
+from ..models import Project
+from ..models import User
+from ..models.types import utcnow
+from .audit import record_event
+from .errors import InvalidTransition
+from .errors import NotFound
+from .errors import NotPermitted
+from .errors import ValidationFailed
+
+DECISION_LABELS = {
+    "go": "Go",
+    "conditional_go": "Conditional go",
+    "hold": "Hold",
+    "recycle": "Recycle",
+    "kill": "Kill",
+}
+PASSING = ("go", "conditional_go")
+
+
+@dataclass
+class GateEffects:
+    """What a gate task will record once the engine has accepted the completion."""
+
+    workflow_data: dict
+    decision: str | None = None
+    escalated: bool = False
+    conditions: list[tuple[str, User, date]] = field(default_factory=list)
+    resumed: bool = False
+
+
+def prepare_completion(row, data: dict, task_data: dict, project) -> GateEffects:
+    """Check gate rules before running the engine; returns the data the workflow should see."""
+    data = dict(data)
+    if row.form_key == "gate_decision":
+        conditions = _resolve_conditions(data.pop("conditions", None) or [])
+        decision = data.get("decision")
+        if decision in PASSING:
+            _refuse_if_conditions_open(project)
+        return GateEffects(data, decision=decision, conditions=conditions)
+    if row.form_key == "recycle_escalation":
+        return GateEffects(data, decision=data.get("decision"), escalated=True)
+    if row.form_key == "resume_gate":
+        return GateEffects(data, resumed=True)
+    return GateEffects(data)
+
+
+def apply_completion(effects: GateEffects, row, instance, project, actor, task_data: dict):
+    gate_key = task_data.get("gate_key") or row.task_name
+    gate_title = task_data.get("gate_title") or row.gate or row.title
+    if effects.decision:
+        decision = GateDecision(
+            project_id=project.id,
+            instance_id=instance.id,
+            human_task_id=row.id,
+            gate_key=gate_key,
+            gate_title=gate_title,
+            decision=effects.decision,
+            rationale=effects.workflow_data.get("rationale"),
+            scores=_scores(effects.workflow_data),
+            score_total=effects.workflow_data.get("score_total"),
+            escalated=effects.escalated,
+            decided_by_id=actor.id,
+        )
+        decision.conditions = [
+            GateCondition(project_id=project.id, description=text, owner_id=owner.id, due_date=due)
+            for text, owner, due in effects.conditions
+        ]
+        db.session.add(decision)
+        project.status = {"hold": "on_hold", "kill": "killed"}.get(effects.decision, "active")
+        label = DECISION_LABELS.get(effects.decision, effects.decision)
+        record_event(
+            "gate_decision",
+            f"{gate_title}: {label}" + (" (PMO escalation)" if effects.escalated else ""),
+            actor=actor,
+            project=project,
+            instance=instance,
+            human_task=row,
+            details={
+                "gate": gate_key,
+                "decision": effects.decision,
+                "rationale": decision.rationale,
+                "conditions": [
+                    {"description": t, "owner": o.username, "due_date": d.isoformat()}
+                    for t, o, d in effects.conditions
+                ],
+            },
+        )
+    if effects.resumed and project.status == "on_hold":
+        project.status = "active"
+        record_event("gate_resumed", f"{gate_title} resumed", actor=actor, project=project,
+                     instance=instance, human_task=row)
+
+
+def open_conditions(project_id: int) -> list[GateCondition]:
+    return list(
+        db.session.scalars(
+            select(GateCondition)
+            .filter_by(project_id=project_id, status="open")
+            .order_by(GateCondition.due_date)
+        )
+    )
+
+
+def close_condition(condition_id: int, actor, note: str | None = None) -> GateCondition:
+    condition = db.session.get(GateCondition, condition_id)
+    if condition is None:
+        raise NotFound(f"no gate condition {condition_id}")
+    project = db.session.get(Project, condition.project_id)
+    allowed = actor.id in (condition.owner_id, project.pm_id) or actor.has_role("pmo", "admin")
+    if not allowed:
+        raise NotPermitted("only the condition's owner, the project manager or the PMO can close it")
+    if condition.status != "open":
+        raise InvalidTransition(f"condition {condition_id} is already closed")
+    condition.status = "closed"
+    condition.closed_by_id = actor.id
+    condition.closed_at = utcnow()
+    condition.closing_note = note
+    record_event(
+        "condition_closed",
+        f"Condition closed: {condition.description[:120]}",
+        actor=actor,
+        project=project,
+        details={"condition": condition.id, "note": note},
+    )
+    db.session.commit()
+    return condition
+
+
+def _refuse_if_conditions_open(project) -> None:
+    pending = open_conditions(project.id)
+    if pending:
+        listed = "; ".join(
+            f"{c.decision_row.gate_title}: {c.description} (owner {c.owner.display_name}, "
+            f"due {c.due_date.isoformat()})"
+            for c in pending
+        )
+        raise ValidationFailed(
+            [("decision", f"open conditions must be closed before this gate can pass: {listed}")]
+        )
+
+
+def _resolve_conditions(rows: list[dict]) -> list[tuple[str, User, date]]:
+    resolved, problems = [], []
+    for index, item in enumerate(rows):
+        if not any((item or {}).values()):
+            continue
+        owner_name = (item.get("owner") or "").strip()
+        owner = db.session.scalar(select(User).filter_by(username=owner_name, active=True))
+        if owner is None:
+            problems.append((f"conditions-{index}-owner", f"unknown user {owner_name!r}"))
+            continue
+        due = item.get("due_date")
+        due = date.fromisoformat(due) if isinstance(due, str) else due
+        resolved.append((item.get("description", "").strip(), owner, due))
+    if problems:
+        raise ValidationFailed(problems)
+    return resolved
+
+
+def _scores(data: dict) -> dict | None:
+    from forms.gates import SHOULD_MEET_CRITERIA
+
+    scores = {name: data.get(name) for name, _label, _weight in SHOULD_MEET_CRITERIA}
+    return scores if any(v is not None for v in scores.values()) else None

@@ -1,0 +1,163 @@
+"""Project use cases: start a project on a lifecycle, read what a user may see."""
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import or_
+from sqlalchemy import select
+
+from ..extensions import db
+from ..models import Project
+from ..models import User
+from ..models import WorkflowInstance
+from ..roles import PORTFOLIO_ROLES
+from .audit import record_event
+from .errors import NotFound
+from .errors import NotPermitted
+from .errors import ValidationFailed
+from .instances import new_workflow
+from .instances import save_workflow
+from .library import latest_definition
+
+DEFAULT_LIFECYCLE = "project_lifecycle"
+STARTER_ROLES = ("pm", "pmo", "portfolio", "admin")
+CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9_-]{1,31}$")
+
+
+@dataclass(frozen=True)
+class NewProject:
+    code: str
+    name: str
+    pm: str  # usernames
+    sponsor: str
+    budget: Decimal | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    description: str | None = None
+    lifecycle: str | None = None  # process id of a deployed lifecycle; default the standard one
+
+
+def start_project(cmd: NewProject, actor: User, script_timeout: float = 1.0) -> Project:
+    if not actor.has_role(*STARTER_ROLES):
+        raise NotPermitted("only project managers, the PMO and portfolio managers start projects")
+    pm, sponsor, definition = _check_new_project(cmd)
+    project = Project(
+        code=cmd.code.strip().upper(),
+        name=cmd.name.strip(),
+        description=cmd.description,
+        pm=pm,
+        sponsor=sponsor,
+        budget=cmd.budget,
+        start_date=cmd.start_date,
+        end_date=cmd.end_date,
+        lifecycle=definition.process_id,
+        status="active",
+        created_by_id=actor.id,
+    )
+    db.session.add(project)
+    db.session.flush()
+    workflow = new_workflow(definition.version, definition.process_id, _start_data(project),
+                            script_timeout)
+    instance = WorkflowInstance(
+        project_id=project.id,
+        kind="lifecycle",
+        process_id=definition.process_id,
+        version_id=definition.version_id,
+    )
+    record_event(
+        "project_started",
+        f"{project.code} started on {definition.name} (version {definition.version_id})",
+        actor=actor,
+        project=project,
+        details={"lifecycle": definition.process_id, "version": definition.version_id,
+                 "pm": pm.username, "sponsor": sponsor.username},
+    )
+    save_workflow(instance, workflow, project, actor=actor)
+    db.session.commit()
+    return project
+
+
+def get_project(project_id: int, viewer: User) -> Project:
+    project = db.session.get(Project, project_id)
+    if project is None or not can_view(viewer, project):
+        raise NotFound(f"no project {project_id}")  # 404, not 403: do not reveal it exists
+    return project
+
+
+def can_view(user: User, project: Project) -> bool:
+    if user.has_role(*PORTFOLIO_ROLES):
+        return True
+    if user.id in (project.pm_id, project.sponsor_id):
+        return True
+    from ..models import GateCondition
+    from ..models import HumanTask
+    from ..models import TaskCandidate
+
+    involved = db.session.scalar(
+        select(HumanTask.id)
+        .outerjoin(TaskCandidate)
+        .where(HumanTask.project_id == project.id)
+        .where(or_(HumanTask.assignee_id == user.id, TaskCandidate.user_id == user.id,
+                   TaskCandidate.role.in_(user.roles), HumanTask.completed_by_id == user.id))
+        .limit(1)
+    ) or db.session.scalar(
+        select(GateCondition.id).filter_by(project_id=project.id, owner_id=user.id).limit(1)
+    )
+    return involved is not None
+
+
+def lifecycle_instance(project: Project) -> WorkflowInstance:
+    instance = db.session.scalar(
+        select(WorkflowInstance).filter_by(project_id=project.id, kind="lifecycle")
+    )
+    if instance is None:
+        raise NotFound(f"project {project.code} has no lifecycle")
+    return instance
+
+
+def _check_new_project(cmd: NewProject):
+    problems = []
+    code = (cmd.code or "").strip().upper()
+    if not CODE_PATTERN.match(code):
+        problems.append(("code", "use 2–32 letters, digits, - or _ (e.g. PRJ-042)"))
+    elif db.session.scalar(select(Project.id).filter_by(code=code)):
+        problems.append(("code", f"project code {code} is already taken"))
+    if not (cmd.name or "").strip():
+        problems.append(("name", "a project needs a name"))
+    pm = _person(cmd.pm, "pm", "project manager", problems)
+    sponsor = _person(cmd.sponsor, "sponsor", "sponsor", problems)
+    if cmd.start_date and cmd.end_date and cmd.end_date < cmd.start_date:
+        problems.append(("end_date", "the end date is before the start date"))
+    if cmd.budget is not None and cmd.budget < 0:
+        problems.append(("budget", "the budget cannot be negative"))
+    definition = None
+    try:
+        definition = latest_definition(cmd.lifecycle or DEFAULT_LIFECYCLE)
+        if not definition.is_lifecycle:
+            problems.append(("lifecycle", f"{definition.process_id!r} is not a project lifecycle"))
+    except NotFound as exc:
+        problems.append(("lifecycle", exc.message))
+    if problems:
+        raise ValidationFailed(problems)
+    return pm, sponsor, definition
+
+
+def _person(username, role, label, problems) -> User | None:
+    user = db.session.scalar(select(User).filter_by(username=(username or "").strip()))
+    if user is None or not user.active:
+        problems.append((role, f"unknown user {username!r}"))
+        return None
+    if role not in user.roles:
+        problems.append((role, f"{user.display_name} does not have the {label} role"))
+    return user
+
+
+def _start_data(project: Project) -> dict:
+    return {
+        "project_id": project.id,
+        "project_code": project.code,
+        "project_name": project.name,
+        "budget": float(project.budget) if project.budget is not None else None,
+    }

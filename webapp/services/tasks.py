@@ -1,0 +1,218 @@
+"""Human-task use cases: claim, release, reassign, complete.
+
+Completing loads the workflow once, validates the submitted data with the task's form, runs
+the engine, and commits the workflow state, inbox rows, gate records and audit events in one
+transaction. A concurrent second completion fails on the instance's version column.
+"""
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..engine import runner
+from ..engine.errors import TaskNotReady
+from ..engine.errors import TreeTooDeep
+from ..engine.task_view import FormFieldSpec
+from ..extensions import db
+from ..models import HumanTask
+from ..models import User
+from ..models.types import utcnow
+from ..roles import ROLES
+from . import gates
+from .audit import record_event
+from .errors import ConcurrentUpdate
+from .errors import InvalidTransition
+from .errors import NotFound
+from .errors import NotPermitted
+from .errors import ValidationFailed
+from .instances import load_workflow
+from .instances import save_workflow
+
+SUPERVISOR_ROLES = ("pmo", "admin")
+
+
+@dataclass(frozen=True)
+class Completion:
+    task: HumanTask
+    next_tasks: list[HumanTask]
+    message: str
+
+
+def get_task(human_task_id: int) -> HumanTask:
+    row = db.session.get(HumanTask, human_task_id)
+    if row is None:
+        raise NotFound(f"no task {human_task_id}")
+    return row
+
+
+def can_work_on(user: User, row: HumanTask) -> bool:
+    if not row.is_open or not user.is_active:
+        return False
+    if row.assignee_id is not None:
+        return row.assignee_id == user.id
+    return any(c.user_id == user.id or (c.role and c.role in user.roles) for c in row.candidates)
+
+
+def form_class_for(row: HumanTask):
+    from forms import form_for
+
+    fields = tuple(_field_spec(f) for f in row.form_fields or ())
+    return form_for(row.form_key, fields)
+
+
+def validate_task_data(row: HumanTask, data: dict) -> dict:
+    """Validate with the task's form (registered or generated); return clean task data."""
+    from forms import load_form
+
+    form = load_form(form_class_for(row), data)
+    if not form.validate():
+        raise ValidationFailed(list(_flatten_errors(form.errors)))
+    return form.to_data()
+
+
+def complete_task(human_task_id: int, data: dict, actor: User) -> Completion:
+    row = _open_task(human_task_id)
+    if not can_work_on(actor, row):
+        raise NotPermitted(f"task {row.id} ({row.title}) is not yours to complete")
+    clean = validate_task_data(row, data)
+    instance, project = row.instance, row.project
+    expected_version = instance.lock_version
+    workflow = load_workflow(instance)
+    try:
+        task_data = runner.task_data(workflow, row.task_id)
+    except TaskNotReady as exc:
+        raise InvalidTransition(f"task {row.id} is no longer waiting: {exc}") from exc
+    effects = gates.prepare_completion(row, clean, task_data, project)
+    runner.complete(workflow, row.task_id, effects.workflow_data)
+    try:
+        outcome = save_workflow(
+            instance, workflow, project, actor=actor, completed_task_id=row.task_id
+        )
+    except TreeTooDeep as exc:
+        db.session.rollback()
+        raise InvalidTransition(str(exc)) from exc
+    if row.claimed_by_id is None:
+        row.claimed_by_id, row.claimed_at = actor.id, utcnow()
+    gates.apply_completion(effects, row, instance, project, actor, task_data)
+    record_event(
+        "task_completed",
+        f"{row.title} completed",
+        actor=actor,
+        project=project,
+        instance=instance,
+        human_task=row,
+        details={"task": row.task_name, "form_key": row.form_key, "data": _audit_data(clean)},
+    )
+    _commit_or_conflict(row, actor, f"task {row.id} ({row.title})", expected_version)
+    return Completion(row, outcome.opened, _next_message(row, outcome.opened, outcome.completed))
+
+
+def claim_task(human_task_id: int, actor: User) -> HumanTask:
+    row = _open_task(human_task_id)
+    if row.assignee_id == actor.id:
+        return row
+    if row.assignee_id is not None:
+        raise InvalidTransition(f"task {row.id} is already claimed by {row.assignee.display_name}")
+    if not can_work_on(actor, row):
+        raise NotPermitted(f"task {row.id} is not in your queues")
+    row.assignee_id = actor.id
+    row.claimed_by_id, row.claimed_at = actor.id, utcnow()
+    record_event("task_claimed", f"{row.title} claimed by {actor.display_name}", actor=actor,
+                 project=row.project, instance=row.instance, human_task=row)
+    _commit_or_conflict(row, actor, f"task {row.id} ({row.title})")
+    return row
+
+
+def release_task(human_task_id: int, actor: User) -> HumanTask:
+    row = _open_task(human_task_id)
+    if row.assignee_id is None:
+        return row
+    if row.assignee_id != actor.id and not actor.has_role(*SUPERVISOR_ROLES):
+        raise NotPermitted("only the PMO or an administrator can release someone else's task")
+    if not row.candidates:
+        raise InvalidTransition(f"task {row.id} has no queue to return to; reassign it instead")
+    previous = row.assignee.display_name
+    row.assignee_id = None
+    record_event("task_released", f"{row.title} released by {actor.display_name} (was {previous})",
+                 actor=actor, project=row.project, instance=row.instance, human_task=row)
+    _commit_or_conflict(row, actor, f"task {row.id} ({row.title})")
+    return row
+
+
+def reassign_task(human_task_id: int, username: str, actor: User) -> HumanTask:
+    if not actor.has_role(*SUPERVISOR_ROLES):
+        raise NotPermitted("only the PMO or an administrator can reassign tasks")
+    row = _open_task(human_task_id)
+    target = db.session.scalar(db.select(User).filter_by(username=username, active=True))
+    if target is None:
+        raise ValidationFailed([("assignee", f"unknown user {username!r}")])
+    row.assignee_id = target.id
+    record_event("task_reassigned", f"{row.title} reassigned to {target.display_name}",
+                 actor=actor, project=row.project, instance=row.instance, human_task=row,
+                 details={"to": target.username})
+    _commit_or_conflict(row, actor, f"task {row.id} ({row.title})")
+    return row
+
+
+def _open_task(human_task_id: int) -> HumanTask:
+    row = get_task(human_task_id)
+    if not row.is_open:
+        who = row.completed_by.display_name if row.completed_by else "the process"
+        raise InvalidTransition(f"task {row.id} ({row.title}) was already {row.status} by {who}")
+    return row
+
+
+def _commit_or_conflict(row: HumanTask, actor: User, what: str, expected_version=None) -> None:
+    try:
+        db.session.commit()
+    except StaleDataError as exc:
+        db.session.rollback()
+        record_event(
+            "conflict_rejected",
+            f"Concurrent change to {what} rejected for {actor.display_name}",
+            actor=actor,
+            project=row.project,
+            human_task=row,
+            details={"expected_version": expected_version},
+        )
+        db.session.commit()
+        raise ConcurrentUpdate(
+            f"{what} was changed by someone else while you were working on it; "
+            "nothing of yours was saved. Reload to see its current state."
+        ) from exc
+
+
+def _next_message(row: HumanTask, opened: list[HumanTask], completed: bool) -> str:
+    if completed:
+        return f"{row.title} done: the workflow is complete."
+    if not opened:
+        return f"{row.title} done."
+    parts = []
+    for task in opened:
+        who = task.assignee.display_name if task.assignee else ROLES.get(task.role, task.role)
+        label = f"{task.gate}: {task.title}" if task.gate else task.title
+        parts.append(f"{label} sent to {who}")
+    return f"{row.title} done. " + "; ".join(parts) + "."
+
+
+def _field_spec(raw: dict) -> FormFieldSpec:
+    values = dict(raw)
+    values["options"] = tuple(tuple(o) for o in values.get("options") or ())
+    return FormFieldSpec(**values)
+
+
+def _flatten_errors(errors, prefix=""):
+    for name, messages in errors.items():
+        key = f"{prefix}{name}"
+        for index, message in enumerate(messages):
+            if isinstance(message, dict):  # FieldList of FormFields
+                yield from _flatten_errors(message, f"{key}-{index}-")
+            elif isinstance(message, list):
+                for inner in message:
+                    yield key, str(inner)
+            else:
+                yield key, str(message)
+
+
+def _audit_data(data: dict) -> dict:
+    return {k: v for k, v in data.items() if not k.startswith("_")}

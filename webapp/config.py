@@ -27,3 +27,5 @@ WORKER_BATCH_SIZE = 50
 NODE_MODULES_DIR = str(REPO_ROOT / "node_modules")
 # Alembic migrations (Flask-Migrate).
 MIGRATIONS_DIR = str(REPO_ROOT / "migrations")
+# werkzeug password hashing method; tests use a cheap one.
+PASSWORD_HASH_METHOD = "scrypt"

@@ -95,7 +95,8 @@ def is_completed(workflow: BpmnWorkflow) -> bool:
     return workflow.is_completed()
 
 
-def ensure_bounded(workflow: BpmnWorkflow, limit: int = MAX_TREE_DEPTH) -> int:
+def ensure_bounded(workflow: BpmnWorkflow, limit: int | None = None) -> int:
+    limit = limit or MAX_TREE_DEPTH
     depth = tree_depth(workflow)
     if depth > limit:
         raise TreeTooDeep(

@@ -38,8 +38,8 @@ class User(UserMixin, db.Model):
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
 
-    def set_password(self, password: str | None) -> None:
-        self.password_hash = generate_password_hash(password) if password else None
+    def set_password(self, password: str | None, method: str = "scrypt") -> None:
+        self.password_hash = generate_password_hash(password, method=method) if password else None
 
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)

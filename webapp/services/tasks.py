@@ -5,6 +5,7 @@ the engine, and commits the workflow state, inbox rows, gate records and audit e
 transaction. A concurrent second completion fails on the instance's version column.
 """
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy.orm.exc import StaleDataError
@@ -14,6 +15,7 @@ from ..engine.errors import TaskNotReady
 from ..engine.errors import TreeTooDeep
 from ..engine.task_view import FormFieldSpec
 from ..extensions import db
+from ..models import AuditEvent
 from ..models import HumanTask
 from ..models import User
 from ..models.types import utcnow
@@ -76,7 +78,6 @@ def complete_task(human_task_id: int, data: dict, actor: User) -> Completion:
         raise NotPermitted(f"task {row.id} ({row.title}) is not yours to complete")
     clean = validate_task_data(row, data)
     instance, project = row.instance, row.project
-    expected_version = instance.lock_version
     workflow = load_workflow(instance)
     try:
         task_data = runner.task_data(workflow, row.task_id)
@@ -84,26 +85,25 @@ def complete_task(human_task_id: int, data: dict, actor: User) -> Completion:
         raise InvalidTransition(f"task {row.id} is no longer waiting: {exc}") from exc
     effects = gates.prepare_completion(row, clean, task_data, project)
     runner.complete(workflow, row.task_id, effects.workflow_data)
-    try:
-        outcome = save_workflow(
-            instance, workflow, project, actor=actor, completed_task_id=row.task_id
+    with _one_transaction(row, actor, f"task {row.id} ({row.title})"):
+        try:
+            outcome = save_workflow(
+                instance, workflow, project, actor=actor, completed_task_id=row.task_id
+            )
+        except TreeTooDeep as exc:
+            raise InvalidTransition(str(exc)) from exc
+        if row.claimed_by_id is None:
+            row.claimed_by_id, row.claimed_at = actor.id, utcnow()
+        gates.apply_completion(effects, row, instance, project, actor, task_data)
+        record_event(
+            "task_completed",
+            f"{row.title} completed",
+            actor=actor,
+            project=project,
+            instance=instance,
+            human_task=row,
+            details={"task": row.task_name, "form_key": row.form_key, "data": _audit_data(clean)},
         )
-    except TreeTooDeep as exc:
-        db.session.rollback()
-        raise InvalidTransition(str(exc)) from exc
-    if row.claimed_by_id is None:
-        row.claimed_by_id, row.claimed_at = actor.id, utcnow()
-    gates.apply_completion(effects, row, instance, project, actor, task_data)
-    record_event(
-        "task_completed",
-        f"{row.title} completed",
-        actor=actor,
-        project=project,
-        instance=instance,
-        human_task=row,
-        details={"task": row.task_name, "form_key": row.form_key, "data": _audit_data(clean)},
-    )
-    _commit_or_conflict(row, actor, f"task {row.id} ({row.title})", expected_version)
     return Completion(row, outcome.opened, _next_message(row, outcome.opened, outcome.completed))
 
 
@@ -115,11 +115,11 @@ def claim_task(human_task_id: int, actor: User) -> HumanTask:
         raise InvalidTransition(f"task {row.id} is already claimed by {row.assignee.display_name}")
     if not can_work_on(actor, row):
         raise NotPermitted(f"task {row.id} is not in your queues")
-    row.assignee_id = actor.id
-    row.claimed_by_id, row.claimed_at = actor.id, utcnow()
-    record_event("task_claimed", f"{row.title} claimed by {actor.display_name}", actor=actor,
-                 project=row.project, instance=row.instance, human_task=row)
-    _commit_or_conflict(row, actor, f"task {row.id} ({row.title})")
+    with _one_transaction(row, actor, f"task {row.id} ({row.title})"):
+        row.assignee_id = actor.id
+        row.claimed_by_id, row.claimed_at = actor.id, utcnow()
+        record_event("task_claimed", f"{row.title} claimed by {actor.display_name}", actor=actor,
+                     project=row.project, instance=row.instance, human_task=row)
     return row
 
 
@@ -132,10 +132,11 @@ def release_task(human_task_id: int, actor: User) -> HumanTask:
     if not row.candidates:
         raise InvalidTransition(f"task {row.id} has no queue to return to; reassign it instead")
     previous = row.assignee.display_name
-    row.assignee_id = None
-    record_event("task_released", f"{row.title} released by {actor.display_name} (was {previous})",
-                 actor=actor, project=row.project, instance=row.instance, human_task=row)
-    _commit_or_conflict(row, actor, f"task {row.id} ({row.title})")
+    with _one_transaction(row, actor, f"task {row.id} ({row.title})"):
+        row.assignee_id = None
+        record_event("task_released",
+                     f"{row.title} released by {actor.display_name} (was {previous})",
+                     actor=actor, project=row.project, instance=row.instance, human_task=row)
     return row
 
 
@@ -146,11 +147,11 @@ def reassign_task(human_task_id: int, username: str, actor: User) -> HumanTask:
     target = db.session.scalar(db.select(User).filter_by(username=username, active=True))
     if target is None:
         raise ValidationFailed([("assignee", f"unknown user {username!r}")])
-    row.assignee_id = target.id
-    record_event("task_reassigned", f"{row.title} reassigned to {target.display_name}",
-                 actor=actor, project=row.project, instance=row.instance, human_task=row,
-                 details={"to": target.username})
-    _commit_or_conflict(row, actor, f"task {row.id} ({row.title})")
+    with _one_transaction(row, actor, f"task {row.id} ({row.title})"):
+        row.assignee_id = target.id
+        record_event("task_reassigned", f"{row.title} reassigned to {target.display_name}",
+                     actor=actor, project=row.project, instance=row.instance, human_task=row,
+                     details={"to": target.username})
     return row
 
 
@@ -162,24 +163,33 @@ def _open_task(human_task_id: int) -> HumanTask:
     return row
 
 
-def _commit_or_conflict(row: HumanTask, actor: User, what: str, expected_version=None) -> None:
+@contextmanager
+def _one_transaction(row: HumanTask, actor: User, what: str):
+    """Commit the block's changes together; a concurrent change to the same rows (version
+    column mismatch, seen at any flush) rolls everything back and raises ConcurrentUpdate."""
+    row_id, project_id, actor_id = row.id, row.project_id, actor.id
     try:
+        yield
         db.session.commit()
     except StaleDataError as exc:
         db.session.rollback()
-        record_event(
-            "conflict_rejected",
-            f"Concurrent change to {what} rejected for {actor.display_name}",
-            actor=actor,
-            project=row.project,
-            human_task=row,
-            details={"expected_version": expected_version},
+        db.session.add(
+            AuditEvent(
+                action="conflict_rejected",
+                summary=f"Concurrent change to {what} rejected"[:300],
+                actor_id=actor_id,
+                project_id=project_id,
+                human_task_id=row_id,
+            )
         )
         db.session.commit()
         raise ConcurrentUpdate(
             f"{what} was changed by someone else while you were working on it; "
             "nothing of yours was saved. Reload to see its current state."
         ) from exc
+    except BaseException:
+        db.session.rollback()
+        raise
 
 
 def _next_message(row: HumanTask, opened: list[HumanTask], completed: bool) -> str:

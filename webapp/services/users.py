@@ -4,6 +4,7 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 
+from flask import current_app
 from sqlalchemy import select
 
 from ..extensions import db
@@ -43,7 +44,7 @@ def add_user(
     if problems:
         raise ValidationFailed(problems)
     user = User(username=username, display_name=display_name or username, email=email)
-    user.set_password(password)
+    user.set_password(password, method=current_app.config["PASSWORD_HASH_METHOD"])
     user.role_rows = [UserRole(role=key) for key in keys]
     db.session.add(user)
     record_event("user_added", f"User {username} added with roles {', '.join(keys) or 'none'}",

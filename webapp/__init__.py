@@ -66,6 +66,20 @@ def _sqlite_pragmas(engine) -> None:
 
 
 def _configure_blueprints(app: Flask) -> None:
+    from . import admin
+    from . import api
+    from . import auth
+    from . import inbox
+    from . import projects
     from .errors import register_error_handlers
+    from .extensions import csrf
+    from .security import init_security
 
+    init_security(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(inbox.bp)
+    app.register_blueprint(projects.bp, url_prefix="/projects")
+    app.register_blueprint(admin.bp, url_prefix="/admin")
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)  # bearer tokens, not cookies: no CSRF to defend against
     register_error_handlers(app)

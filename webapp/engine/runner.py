@@ -86,6 +86,21 @@ def current_stage(workflow: BpmnWorkflow) -> str | None:
     return stage
 
 
+def element_states(workflow: BpmnWorkflow) -> tuple[set[str], set[str]]:
+    """BPMN ids of the top-level process's completed and active (ready/waiting/started) elements,
+    for highlighting an instance diagram."""
+    completed, active = set(), set()
+    for task in workflow.tasks.values():
+        bpmn_id = getattr(task.task_spec, "bpmn_id", None)
+        if not bpmn_id:
+            continue
+        if task.state == TaskState.COMPLETED:
+            completed.add(bpmn_id)
+        elif task.state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED):
+            active.add(bpmn_id)
+    return completed, active
+
+
 def next_timer_at(workflow: BpmnWorkflow) -> datetime | None:
     due = [when for _, when in (_timer_key(e) for e in _timers(workflow)) if when is not None]
     return min(due) if due else None

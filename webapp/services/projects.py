@@ -161,3 +161,38 @@ def _start_data(project: Project) -> dict:
         "project_name": project.name,
         "budget": float(project.budget) if project.budget is not None else None,
     }
+
+
+@dataclass(frozen=True)
+class Diagram:
+    xml: str
+    completed: list[str]
+    active: list[str]
+
+
+def project_diagram(project: Project) -> Diagram:
+    """The lifecycle BPMN with the elements the project has passed and is at.
+
+    This is the one page that loads a workflow: one project, on demand, never a list.
+    """
+    from ..engine import runner
+    from ..models import ProcessFile
+    from .instances import load_workflow
+
+    instance = lifecycle_instance(project)
+    definition = db.session.scalar(
+        select(ProcessFile).join(ProcessFile.version)
+        .where(ProcessFile.version_id == instance.version_id)
+        .where(ProcessFile.path == _definition_file(instance))
+    )
+    completed, active = runner.element_states(load_workflow(instance))
+    return Diagram(definition.content.decode("utf-8"), sorted(completed), sorted(active))
+
+
+def _definition_file(instance: WorkflowInstance) -> str:
+    from ..models import ProcessDefinition
+
+    return db.session.scalar(
+        select(ProcessDefinition.file).filter_by(version_id=instance.version_id,
+                                                 process_id=instance.process_id)
+    )

@@ -1,0 +1,2 @@
+"""JSON API views."""
+from . import bp  # noqa: F401

@@ -1,0 +1,2 @@
+"""Views of this blueprint."""
+from . import bp  # noqa: F401

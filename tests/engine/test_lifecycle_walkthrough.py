@@ -154,3 +154,29 @@ def test_task_views_carry_lane_form_and_due_date():
     walk.do("prepare_charter")
     view = walk.ready()[0]
     assert view.gate == "Gate 1 – Business case" and view.process_id == "gate_review"
+
+
+def test_scoring_resumes_in_a_fresh_process_with_freshly_parsed_specs():
+    """State is stored without the spec; a new process parses its own. Multi-instance scoring
+    must still merge back (SpiffWorkflow wires that up on the spec at run time)."""
+    from webapp.engine import state
+    from webapp.engine.specs import parse_bundle
+
+    from .walk import bundle
+
+    walk = Walk()
+    _to_gate(walk, 1)
+    walk.gate("go")
+    _to_gate(walk, 2)
+    walk.do("submit_gate_package")
+    walk.do("check_gate_readiness", readiness_passed=True)
+    text = state.dumps(walk.wf)
+    fresh = parse_bundle(bundle().files)
+    walk.wf = state.loads(text, *fresh.spec("project_lifecycle"))
+    (scoring,) = [v for v in walk.ready() if v.name == "score_gate"]
+    runner.complete(walk.wf, scoring.id, {"recommendation": "go"})
+    assert walk.names() == ["decide_gate"]
+    (decide,) = walk.ready()
+    assert runner.task_data(walk.wf, decide.id)["gatekeepers"] == ["finance"]
+    walk.do("decide_gate", decision="go")
+    assert walk.stage() == STAGES[2]

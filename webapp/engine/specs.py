@@ -6,6 +6,7 @@ request re-parses BPMN.
 """
 
 import hashlib
+import re
 import threading
 from collections.abc import Callable
 from collections.abc import Mapping
@@ -14,6 +15,9 @@ from dataclasses import dataclass
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.data_spec import TaskDataReference
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import MultiInstanceTask
 
 from .errors import BundleInvalid
 from .errors import Problem
@@ -72,8 +76,37 @@ class Bundle:
                 if process_id not in self.processes:
                     raise UnknownProcess(f"process {process_id!r} is not in this version")
                 spec = self._parser.get_spec(process_id)
-                self._specs[process_id] = (spec, self._parser.get_subprocess_specs(process_id))
+                subprocess_specs = self._parser.get_subprocess_specs(process_id)
+                for each in (spec, *subprocess_specs.values()):
+                    _settle_multi_instance(each)
+                self._specs[process_id] = (spec, subprocess_specs)
             return self._specs[process_id]
+
+
+def _settle_multi_instance(spec) -> None:
+    """Apply up front what SpiffWorkflow's multi-instance tasks do to their spec when they first run.
+
+    They wire the child's completion to the parent and (Camunda collections) point input at the
+    output collection, mutating the shared spec in memory only. The full serializer saves that
+    mutated spec; we store state without the spec, so a freshly parsed spec must already be in
+    that settled form or a reloaded gate never merges its scoring tasks back.
+    """
+    for task_spec in spec.task_specs.values():
+        if not isinstance(task_spec, LoopTask):
+            continue
+        child = spec.task_specs[task_spec.task_spec]
+        if not child.completed_event.is_connected(task_spec.merge_child):
+            child.completed_event.connect(task_spec.merge_child)
+        collection_only = (
+            isinstance(task_spec, MultiInstanceTask)
+            and task_spec.cardinality is None
+            and task_spec.data_input is None
+            and task_spec.data_output is not None
+            and task_spec.output_item is not None
+        )
+        if collection_only:
+            task_spec.data_input = TaskDataReference(task_spec.data_output.bpmn_id)
+            task_spec.input_item = TaskDataReference(task_spec.output_item.bpmn_id)
 
 
 def parse_bundle(files: Mapping[str, bytes]) -> Bundle:
@@ -98,7 +131,8 @@ def validate_bundle(
     if not bpmn and not problems:
         problems.append(Problem("(bundle)", None, None, "no BPMN file: nothing to run"))
     for name, root in bpmn.items():
-        problems.extend(_xsd_problems(root, name))
+        problems.extend(_checked(_xsd_problems, root, name))
+    problems.extend(_dmn_problems(trees))
     ctx = LintContext(
         roles=roles,
         form_keys=form_keys,
@@ -106,7 +140,7 @@ def validate_bundle(
         decision_ids=_decision_ids(trees),
     )
     for name, root in bpmn.items():
-        problems.extend(lint_bpmn(root, name, ctx))
+        problems.extend(_checked(lint_bpmn, root, name, ctx))
     problems.extend(_duplicate_process_ids(bpmn))
     if problems:
         raise BundleInvalid(problems)
@@ -149,12 +183,68 @@ def _parse_trees(files):
     return trees, problems
 
 
+def _checked(check, root, name, *args) -> list[Problem]:
+    """Run one static check; whatever it raises is a finding about the file, never a crash."""
+    try:
+        return list(check(root, name, *args))
+    except Exception as exc:  # noqa: BLE001 - the deploy gate reports, it does not crash
+        return [Problem(name, None, None, f"could not be checked: {type(exc).__name__}: {exc}")]
+
+
+_BPMN_NS_PREFIX = "{http://www.omg.org/spec/BPMN/20100524/MODEL}"
+
+
 def _xsd_problems(root, name) -> list[Problem]:
     try:
         BpmnValidator().validate(root, name)
     except ValidationException as exc:
-        return [Problem(name, exc.id or None, exc.line_number or None, f"not valid BPMN: {exc}")]
+        line = exc.line_number or None
+        element_id = exc.id or _id_at_line(root, line)
+        message = str(exc).replace(_BPMN_NS_PREFIX, "bpmn:").rstrip(". ")
+        return [Problem(name, element_id, line, f"not valid BPMN: {message}")]
     return []
+
+
+def _id_at_line(root, line):
+    """Id of the element starting on `line`, or of the nearest enclosing element that has one."""
+    if not line:
+        return None
+    for node in root.iter():
+        if node.sourceline == line and isinstance(node.tag, str):
+            while node is not None and not node.get("id"):
+                node = node.getparent()
+            return node.get("id") if node is not None else None
+    return None
+
+
+def _dmn_problems(trees) -> list[Problem]:
+    """SpiffWorkflow reads one decision per DMN file (registered under the first decision's id)
+    and fails on more with an AttributeError; a repeated decision id silently replaces another."""
+    problems, seen = [], {}
+    for name, (kind, root) in sorted(trees.items()):
+        if kind != "dmn":
+            continue
+        decisions = [d for d in root if etree.QName(d).localname == "decision"]
+        if not decisions:
+            problems.append(Problem(name, root.get("id"), root.sourceline, "DMN file has no decision"))
+        for extra in decisions[1:]:
+            problems.append(
+                Problem(
+                    name,
+                    extra.get("id"),
+                    extra.sourceline,
+                    f"DMN file has {len(decisions)} decisions; only one decision per DMN file is "
+                    f"supported: move decision {extra.get('id')!r} into a file of its own",
+                )
+            )
+        for decision in decisions[:1]:
+            did = decision.get("id")
+            if did in seen:
+                problems.append(
+                    Problem(name, did, decision.sourceline, f"decision id {did!r} is also in {seen[did]}")
+                )
+            seen.setdefault(did, name)
+    return problems
 
 
 def _spiff_parse(trees) -> tuple[TollgateParser, list[Problem]]:
@@ -165,10 +255,12 @@ def _spiff_parse(trees) -> tuple[TollgateParser, list[Problem]]:
         try:
             if kind == "dmn":
                 parser.add_dmn_xml(root, filename=name)
+                # Spiff parses a decision only when a task first asks for it: parse it now.
+                parser.dmn_parsers[_first_decision(root)].parse()
             else:
                 parser.add_bpmn_xml(root, filename=name)
         except Exception as exc:  # noqa: BLE001 - Spiff raises KeyError/TypeError/AttributeError too
-            problems.append(_problem_from(exc, name, root))
+            problems.append(_problem_from(exc, name, root, trees))
     if problems:
         return parser, problems
     for process_id in parser.get_process_ids():
@@ -177,21 +269,64 @@ def _spiff_parse(trees) -> tuple[TollgateParser, list[Problem]]:
             parser.get_spec(process_id)
             parser.get_subprocess_specs(process_id)
         except Exception as exc:  # noqa: BLE001
-            problems.append(_problem_from(exc, name, root, default_id=process_id))
+            problems.append(_problem_from(exc, name, root, trees, default_id=process_id))
     return parser, problems
 
 
-def _problem_from(exc, name, root, default_id=None) -> Problem:
+def _first_decision(root):
+    return next(d.get("id") for d in root if etree.QName(d).localname == "decision")
+
+
+# TaskParser wraps whatever else a task parser raises as ValidationException("KeyError(...)").
+_WRAPPED = re.compile(r"^\w*(Error|Exception)\(")
+
+
+def _problem_from(exc, name, root, trees=None, default_id=None) -> Problem:
     if isinstance(exc, ValidationException):
+        if exc.file_name and trees and exc.file_name in trees:
+            name, root = exc.file_name, trees[exc.file_name][1]
         element_id = exc.id or default_id
         line = exc.line_number or _line_of(root, element_id)
-        return Problem(exc.file_name or name, element_id, line or None, str(exc.args[0]))
-    detail = f"{type(exc).__name__}: {exc}"
-    if isinstance(exc, KeyError) and "decisionRef" in str(exc):
-        detail = "business rule task without camunda:decisionRef"
-    if isinstance(exc, AttributeError) and "tag" in str(exc):
-        detail = "DMN file with several decisions: only one decision per DMN file is supported"
-    return Problem(name, default_id, _line_of(root, default_id), f"cannot be loaded: {detail}")
+        message = str(exc.args[0]).strip()
+        if _WRAPPED.match(message):
+            message = f"SpiffWorkflow cannot load this element: {_explain(message)}"
+        return Problem(name, element_id, line or None, message)
+    node, node_file = _failing_node(exc, trees or {name: (None, root)})
+    if node is not None:
+        name, element_id, line = node_file, node.get("id"), node.sourceline
+    else:
+        element_id, line = default_id, _line_of(root, default_id)
+    detail = _explain(f"{type(exc).__name__}: {exc}")
+    return Problem(name, element_id, line, f"cannot be loaded: {detail}")
+
+
+def _explain(detail: str) -> str:
+    """Replace what SpiffWorkflow 3.2's known internal errors say with what they mean."""
+    if "KeyError" in detail and "decisionRef" in detail:
+        return "business rule task without camunda:decisionRef"
+    if "AttributeError" in detail and "'tag'" in detail:
+        return "DMN file with several decisions: only one decision per DMN file is supported"
+    if "raise_validation_exception" in detail or "Expected 1 result. Received 0" in detail:
+        return f"a reference on this element names nothing in the file ({detail})"
+    return detail
+
+
+def _failing_node(exc, trees):
+    """(element, file): the innermost element with an id that a SpiffWorkflow parser was
+    working on when it raised (a `node` local or `self.node`), or (None, None)."""
+    files = {id(root): name for name, (_, root) in trees.items() if root is not None}
+    found = (None, None)
+    tb = exc.__traceback__
+    while tb is not None:
+        for key, value in tb.tb_frame.f_locals.items():
+            if key == "self":
+                value = getattr(value, "node", None)
+            if isinstance(value, etree._Element) and isinstance(value.tag, str) and value.get("id"):
+                name = files.get(id(value.getroottree().getroot()))
+                if name is not None:
+                    found = (value, name)
+        tb = tb.tb_next
+    return found
 
 
 def _line_of(root, element_id):

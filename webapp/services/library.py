@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from ..engine import specs
 from ..engine.errors import BundleInvalid
@@ -62,7 +63,12 @@ def deploy_files(files: dict[str, bytes], actor=None, note: str | None = None) -
         for p in bundle.processes.values()
     ]
     db.session.add(version)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # the same content deployed concurrently: that version stands
+        db.session.rollback()
+        existing = db.session.scalar(select(ProcessVersion).filter_by(content_hash=digest))
+        return DeployResult(existing, created=False)
     lifecycles = sorted(p.id for p in bundle.lifecycles)
     record_event(
         "deploy",

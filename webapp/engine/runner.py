@@ -45,14 +45,12 @@ def advance(workflow: BpmnWorkflow) -> None:
         workflow.do_engine_steps()
 
 
-def complete(workflow: BpmnWorkflow, task_id: str, data: dict) -> TaskView:
+def complete(workflow: BpmnWorkflow, task_id: str, data: dict) -> None:
     task = _ready_human_task(workflow, task_id)
-    view = _view(task, current_stage(workflow))
     with _engine_errors(task):
         task.set_data(**data)
         task.run()
     advance(workflow)
-    return view
 
 
 def fire_due_timers(workflow: BpmnWorkflow) -> list[str]:
@@ -69,6 +67,16 @@ def ready_tasks(workflow: BpmnWorkflow) -> list[TaskView]:
     stage = current_stage(workflow)
     tasks = workflow.get_tasks(state=TaskState.READY, manual=True)
     return [_view(task, stage) for task in tasks]
+
+
+def ready_task_ids(workflow: BpmnWorkflow) -> list[str]:
+    """Ids of the human tasks waiting now: cheap, for syncing the inbox."""
+    return [str(t.id) for t in workflow.get_tasks(state=TaskState.READY, manual=True)]
+
+
+def view_task(workflow: BpmnWorkflow, task_id: str, stage: str | None) -> TaskView:
+    """The full view (assignment, due date, form) of one ready task, for a new inbox row."""
+    return _view(_ready_human_task(workflow, task_id), stage)
 
 
 def task_data(workflow: BpmnWorkflow, task_id: str) -> dict:

@@ -68,10 +68,10 @@ def save_workflow(
     if instance.id is None:
         db.session.add(instance)
         db.session.flush()
-    ready = runner.ready_tasks(workflow)
-    _sync_inbox(instance, project, ready, actor, completed_task_id, outcome)
+    stage = runner.current_stage(workflow)
+    _sync_inbox(instance, project, workflow, stage, actor, completed_task_id, outcome)
     if instance.kind == "lifecycle":
-        _sync_stage(project, runner.current_stage(workflow), actor, instance, outcome)
+        _sync_stage(project, stage, actor, instance, outcome)
         if outcome.completed and project.status not in ("killed", "closed"):
             project.status = "closed"
             record_event("project_closed", f"{project.code} closed", actor=actor, project=project,
@@ -79,14 +79,14 @@ def save_workflow(
     return outcome
 
 
-def _sync_inbox(instance, project, ready: list[TaskView], actor, completed_task_id, outcome):
+def _sync_inbox(instance, project, workflow, stage, actor, completed_task_id, outcome):
     open_rows = {
         row.task_id: row
         for row in db.session.scalars(
             select(HumanTask).filter_by(instance_id=instance.id, status="open")
         )
     }
-    ready_ids = {view.id for view in ready}
+    ready_ids = runner.ready_task_ids(workflow)
     now = utcnow()
     for task_id, row in open_rows.items():
         if task_id in ready_ids:
@@ -98,9 +98,9 @@ def _sync_inbox(instance, project, ready: list[TaskView], actor, completed_task_
             row.status = "cancelled"
         row.completed_at = now
         outcome.closed.append(row)
-    for view in ready:
-        if view.id not in open_rows:
-            row = _new_row(instance, project, view)
+    for task_id in ready_ids:
+        if task_id not in open_rows:
+            row = _new_row(instance, project, runner.view_task(workflow, task_id, stage))
             db.session.add(row)
             outcome.opened.append(row)
     db.session.flush()

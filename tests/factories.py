@@ -78,7 +78,10 @@ FORM_DATA = {
         "baseline_budget": 480000,
         "baseline_end_date": "2027-09-30",
     },
-    "gate_submission": {"deliverables": ["business_case", "project_charter"], "summary": "Ready for review"},
+    "gate_submission": {
+        "deliverables": ["business_case", "project_charter"],
+        "summary": "Ready for review",
+    },
     "gate_readiness": {
         "package_complete": True,
         "strategic_alignment": True,
@@ -88,12 +91,20 @@ FORM_DATA = {
         "readiness_comment": "All must-meet criteria met",
     },
     "gate_score": {
-        "strategic_fit": 4, "business_value": 4, "risk": 3, "feasibility": 4,
-        "recommendation": "go", "comment": "Fine by finance",
+        "strategic_fit": 4,
+        "business_value": 4,
+        "risk": 3,
+        "feasibility": 4,
+        "recommendation": "go",
+        "comment": "Fine by finance",
     },
     "gate_decision": {
-        "strategic_fit": 4, "business_value": 5, "risk": 3, "feasibility": 4,
-        "decision": "go", "rationale": "",
+        "strategic_fit": 4,
+        "business_value": 5,
+        "risk": 3,
+        "feasibility": 4,
+        "decision": "go",
+        "rationale": "",
     },
     "resume_gate": {"resume_note": "Funding confirmed"},
     "recycle_escalation": {"decision": "recycle", "rationale": "One more try"},
@@ -103,8 +114,11 @@ FORM_DATA = {
 }
 
 GENERATED_DATA = {
-    "mobilise_delivery": {"team_onboarded": True, "baseline_confirmed": True,
-                          "kickoff_date": "2027-01-10"},
+    "mobilise_delivery": {
+        "team_onboarded": True,
+        "baseline_confirmed": True,
+        "kickoff_date": "2027-01-10",
+    },
     "complete_delivery": {"percent_complete": 100, "deliverables_accepted": True},
     "escalate_overdue_decision": {"sponsor_contacted": True},
 }

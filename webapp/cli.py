@@ -46,8 +46,10 @@ def deploy(paths, note):
     version = result.version
     lifecycles = ", ".join(d.process_id for d in version.definitions if d.is_lifecycle) or "none"
     if result.created:
-        click.echo(f"Deployed version {version.id} ({version.content_hash[:12]}): "
-                   f"{len(version.files)} files, lifecycles: {lifecycles}")
+        click.echo(
+            f"Deployed version {version.id} ({version.content_hash[:12]}): "
+            f"{len(version.files)} files, lifecycles: {lifecycles}"
+        )
     else:
         click.echo(f"Unchanged: identical to version {version.id} ({version.content_hash[:12]})")
 
@@ -69,11 +71,17 @@ def users_add(username, roles, email, display_name, password):
     from .services.users import add_user
 
     if password is None and sys.stdin.isatty():
-        password = click.prompt("Password (empty: token access only)", default="",
-                                hide_input=True, confirmation_prompt=True, show_default=False)
+        password = click.prompt(
+            "Password (empty: token access only)",
+            default="",
+            hide_input=True,
+            confirmation_prompt=True,
+            show_default=False,
+        )
     try:
-        user = add_user(username, roles, display_name=display_name, email=email,
-                        password=password or None)
+        user = add_user(
+            username, roles, display_name=display_name, email=email, password=password or None
+        )
     except StageGateError as exc:
         raise click.ClickException(exc.message) from exc
     login = "password login" if user.password_hash else "token access only"
@@ -113,8 +121,10 @@ def worker(once, poll):
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
     while True:
-        fired = run_due_timers(limit=int(config["WORKER_BATCH_SIZE"]),
-                               script_timeout=float(config["SCRIPT_TIMEOUT_SECONDS"]))
+        fired = run_due_timers(
+            limit=int(config["WORKER_BATCH_SIZE"]),
+            script_timeout=float(config["SCRIPT_TIMEOUT_SECONDS"]),
+        )
         if fired or once:
             click.echo(f"timers: advanced {fired} instance(s)")
         if once:

@@ -29,7 +29,7 @@ def init_security(app) -> None:
             return None
         from .services.users import user_for_token
 
-        return user_for_token(header[len("Bearer "):].strip())
+        return user_for_token(header[len("Bearer ") :].strip())
 
 
 def role_required(*roles: str):

@@ -9,13 +9,24 @@ ROOT = Path(__file__).resolve().parents[2]
 
 RULES = {
     "webapp/engine": ("flask", "webapp.models", "webapp.services", "webapp.extensions", "forms"),
-    "webapp/services": ("flask_login", "webapp.auth", "webapp.inbox", "webapp.projects",
-                        "webapp.admin", "webapp.api"),
+    "webapp/services": (
+        "flask_login",
+        "webapp.auth",
+        "webapp.inbox",
+        "webapp.projects",
+        "webapp.admin",
+        "webapp.api",
+    ),
     "webapp/models": ("webapp.services", "webapp.engine"),
     "forms": ("webapp", "flask_sqlalchemy", "sqlalchemy"),
 }
-FORBIDDEN_IN_SERVICES = {("flask", "request"), ("flask", "flash"), ("flask", "abort"),
-                         ("flask", "g"), ("flask", "session")}
+FORBIDDEN_IN_SERVICES = {
+    ("flask", "request"),
+    ("flask", "flash"),
+    ("flask", "abort"),
+    ("flask", "g"),
+    ("flask", "session"),
+}
 
 
 def _imports(path: Path):

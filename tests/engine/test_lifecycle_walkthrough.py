@@ -13,8 +13,12 @@ STAGES = ["Stage 1 – Initiation", "Stage 2 – Planning", "Stage 3 – Executi
 
 def _to_gate(walk, n):
     """Complete the stage work in front of gate n (1-based) of the standard lifecycle."""
-    work = {1: "prepare_charter", 2: "prepare_project_plan", 3: "mobilise_delivery",
-            4: "complete_delivery"}
+    work = {
+        1: "prepare_charter",
+        2: "prepare_project_plan",
+        3: "mobilise_delivery",
+        4: "complete_delivery",
+    }
     walk.do(work[n])
 
 
@@ -148,8 +152,11 @@ def test_light_lifecycle_has_two_gates():
 def test_task_views_carry_lane_form_and_due_date():
     walk = Walk()
     view = walk.ready()[0]
-    assert (view.name, view.lane, view.form_key) == ("prepare_charter", "Project Manager",
-                                                     "project_charter")
+    assert (view.name, view.lane, view.form_key) == (
+        "prepare_charter",
+        "Project Manager",
+        "project_charter",
+    )
     assert view.due is not None and view.stage == STAGES[0]
     walk.do("prepare_charter")
     view = walk.ready()[0]

@@ -65,8 +65,9 @@ def test_second_completion_of_the_same_task_is_rejected(ctx, people, library, mo
     actions = list(db.session.scalars(select(AuditEvent.action)))
     assert actions.count("task_completed") == 1
     assert actions.count("conflict_rejected") == 1
-    assert [r.task_name for r in db.session.scalars(select(HumanTask).filter_by(status="open"))] \
-        == ["submit_gate_package"]
+    assert [
+        r.task_name for r in db.session.scalars(select(HumanTask).filter_by(status="open"))
+    ] == ["submit_gate_package"]
     assert check_inbox() == []
 
 
@@ -103,6 +104,7 @@ def test_two_workers_fire_a_due_timer_once(ctx, people, library):
             thread.join(20)
     assert sorted(fired) == [0, 1]
     assert list(db.session.scalars(select(AuditEvent.action))).count("timer_fired") == 1
-    assert [r.task_name for r in db.session.scalars(select(HumanTask).filter_by(status="open"))] \
-        == ["escalate_overdue_decision"]
+    assert [
+        r.task_name for r in db.session.scalars(select(HumanTask).filter_by(status="open"))
+    ] == ["escalate_overdue_decision"]
     assert check_inbox() == []

@@ -28,8 +28,12 @@ def project(people, library):
 
 
 def _actions(project):
-    return [e.action for e in db.session.scalars(
-        select(AuditEvent).filter_by(project_id=project.id).order_by(AuditEvent.id))]
+    return [
+        e.action
+        for e in db.session.scalars(
+            select(AuditEvent).filter_by(project_id=project.id).order_by(AuditEvent.id)
+        )
+    ]
 
 
 def test_start_creates_instance_inbox_row_stage_and_audit(project, people):
@@ -37,8 +41,9 @@ def test_start_creates_instance_inbox_row_stage_and_audit(project, people):
     row = open_task(project, "prepare_charter")
     assert row.assignee_id == people["pat"].id and row.form_key == "project_charter"
     assert row.due_at is not None
-    assert _actions(project)[:3] == ["project_started", "task_created", "stage_changed"] or \
-        set(_actions(project)) >= {"project_started", "task_created", "stage_changed"}
+    assert _actions(project)[:3] == ["project_started", "task_created", "stage_changed"] or set(
+        _actions(project)
+    ) >= {"project_started", "task_created", "stage_changed"}
     assert check_inbox() == []
 
 
@@ -72,18 +77,30 @@ def test_go_through_every_gate_to_benefits_review(project, people):
     decisions = db.session.scalars(select(GateDecision).filter_by(project_id=project.id)).all()
     assert [d.gate_key for d in decisions] == ["gate_1", "gate_2", "gate_3", "gate_4"]
     history = db.session.scalars(
-        select(StageHistory).filter_by(project_id=project.id).order_by(StageHistory.id)).all()
-    assert [h.stage for h in history] == ["Stage 1 – Initiation", "Stage 2 – Planning",
-                                          "Stage 3 – Execution", "Stage 4 – Closure"]
+        select(StageHistory).filter_by(project_id=project.id).order_by(StageHistory.id)
+    ).all()
+    assert [h.stage for h in history] == [
+        "Stage 1 – Initiation",
+        "Stage 2 – Planning",
+        "Stage 3 – Execution",
+        "Stage 4 – Closure",
+    ]
     assert all(h.left_at for h in history[:-1])
-    assert {"timer_fired", "gate_decision", "task_completed", "project_closed"} <= set(_actions(project))
+    assert {"timer_fired", "gate_decision", "task_completed", "project_closed"} <= set(
+        _actions(project)
+    )
     assert check_inbox() == []
 
 
 def test_conditional_go_condition_blocks_next_gate_until_closed(project, people):
     complete(project, "prepare_charter")
-    pass_gate(project, "conditional_go", conditions=[
-        {"description": "Confirm vendor pricing", "owner": "fin", "due_date": "2027-02-01"}])
+    pass_gate(
+        project,
+        "conditional_go",
+        conditions=[
+            {"description": "Confirm vendor pricing", "owner": "fin", "due_date": "2027-02-01"}
+        ],
+    )
     assert project.stage == "Stage 2 – Planning"
     decision = db.session.scalar(select(GateDecision).filter_by(project_id=project.id))
     assert decision.decision == "conditional_go" and len(decision.conditions) == 1
@@ -100,8 +117,11 @@ def test_conditional_go_condition_blocks_next_gate_until_closed(project, people)
 def test_conditional_go_needs_a_known_owner(project):
     complete(project, "prepare_charter")
     with pytest.raises(ValidationFailed) as refused:
-        pass_gate(project, "conditional_go", conditions=[
-            {"description": "x", "owner": "nobody", "due_date": "2027-02-01"}])
+        pass_gate(
+            project,
+            "conditional_go",
+            conditions=[{"description": "x", "owner": "nobody", "due_date": "2027-02-01"}],
+        )
     assert "unknown user 'nobody'" in refused.value.message
 
 

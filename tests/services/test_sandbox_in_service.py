@@ -37,11 +37,14 @@ HOSTILE = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-@pytest.mark.parametrize("script, reason", [
-    ("().__class__.__base__.__subclasses__()", "__class__"),
-    ("eval(\"__import__('os')\")", "Eval calls are not allowed"),
-    ("import os", "import"),
-])
+@pytest.mark.parametrize(
+    "script, reason",
+    [
+        ("().__class__.__base__.__subclasses__()", "__class__"),
+        ("eval(\"__import__('os')\")", "Eval calls are not allowed"),
+        ("import os", "import"),
+    ],
+)
 def test_escapes_caught_at_compile_time_are_refused_at_deploy(people, script, reason):
     from webapp.engine.errors import BundleInvalid
 
@@ -50,12 +53,15 @@ def test_escapes_caught_at_compile_time_are_refused_at_deploy(people, script, re
         deploy_files({"hostile.bpmn": bpmn.encode()})
 
 
-@pytest.mark.parametrize("script", [
-    "handle = open('{path}', 'w')",
-    "getattr(note, '__class__')",
-    "t = type(note)",
-    "x = 0\nwhile True:\n    x = x + 1",
-])
+@pytest.mark.parametrize(
+    "script",
+    [
+        "handle = open('{path}', 'w')",
+        "getattr(note, '__class__')",
+        "t = type(note)",
+        "x = 0\nwhile True:\n    x = x + 1",
+    ],
+)
 def test_hostile_script_after_a_reload_is_stopped_and_nothing_saved(people, tmp_path, script):
     target = tmp_path / "owned.txt"
     bpmn = HOSTILE.replace("SCRIPT", script.format(path=target))

@@ -17,8 +17,9 @@ from webapp.services.library import read_library
 def _renamed_library():
     files = read_library([WORKFLOWS])
     path = "stage_gate/project_lifecycle.bpmn"
-    files[path] = files[path].replace(b'name="Prepare project charter"',
-                                      b'name="Draft the project charter"')
+    files[path] = files[path].replace(
+        b'name="Prepare project charter"', b'name="Draft the project charter"'
+    )
     assert b"Draft the project charter" in files[path]
     return files
 
@@ -32,9 +33,7 @@ def test_running_projects_keep_their_version_new_projects_get_the_latest(people)
     new = start_project(code="NEW-1")
     assert open_task(old, "prepare_charter").title == "Prepare project charter"
     assert open_task(new, "prepare_charter").title == "Draft the project charter"
-    versions = {
-        i.project_id: i.version_id for i in db.session.scalars(select(WorkflowInstance))
-    }
+    versions = {i.project_id: i.version_id for i in db.session.scalars(select(WorkflowInstance))}
     assert versions == {old.id: first.version.id, new.id: second.version.id}
     complete(old, "prepare_charter")  # the old project still runs on its own version
     assert open_task(old, "submit_gate_package")
@@ -47,4 +46,6 @@ def test_redeploying_identical_content_is_a_no_op(people):
     assert db.session.scalar(select(db.func.count(ProcessVersion.id))) == 1
     deploys = db.session.scalars(select(AuditEvent).filter_by(action="deploy")).all()
     assert len(deploys) == 1 and deploys[0].details["lifecycles"] == [
-        "light_lifecycle", "project_lifecycle"]
+        "light_lifecycle",
+        "project_lifecycle",
+    ]

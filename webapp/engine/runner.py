@@ -4,8 +4,8 @@ Everything SpiffWorkflow raises is turned into EngineError here, keeping the tas
 """
 
 import re
+from datetime import UTC
 from datetime import datetime
-from datetime import timezone
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinition
@@ -32,7 +32,9 @@ _VARIABLE = re.compile(r"^\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}$")
 
 
 def start(spec, subprocess_specs, data: dict | None = None, script_timeout: float = 1.0):
-    workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=make_script_engine(script_timeout))
+    workflow = BpmnWorkflow(
+        spec, subprocess_specs, script_engine=make_script_engine(script_timeout)
+    )
     # Scripts and conditions see task data, not wf.data: seed the root task.
     workflow.task_tree.data.update(data or {})
     advance(workflow)
@@ -201,7 +203,7 @@ def _due(task: SpiffTask, expression: str | None) -> str | None:
         return None
     with _engine_errors(task):
         value = str(task.workflow.script_engine.evaluate(task, expression))
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     if value.upper().startswith("P"):
         duration = TimerEventDefinition.parse_iso_duration(value)
         return (now + TimerEventDefinition.get_timedelta_from_start(duration, now)).isoformat()
@@ -250,7 +252,7 @@ def _timer_key(event) -> tuple[str, datetime | None]:
         except ValueError:
             when = None
     if when is not None and when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
+        when = when.replace(tzinfo=UTC)
     return event.name, when
 
 

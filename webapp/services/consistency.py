@@ -35,8 +35,12 @@ def check_inbox() -> list[Mismatch]:
             ready = set()
         else:
             ready = {view.id for view in runner.ready_tasks(load_workflow(instance))}
-        mismatches += [Mismatch(instance.id, t, "open in the inbox but not READY") for t in rows - ready]
-        mismatches += [Mismatch(instance.id, t, "READY but missing from the inbox") for t in ready - rows]
+        mismatches += [
+            Mismatch(instance.id, t, "open in the inbox but not READY") for t in rows - ready
+        ]
+        mismatches += [
+            Mismatch(instance.id, t, "READY but missing from the inbox") for t in ready - rows
+        ]
     for instance_id, rows in open_rows.items():
         mismatches += [Mismatch(instance_id, t, "open row for a missing instance") for t in rows]
     return mismatches

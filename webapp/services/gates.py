@@ -102,8 +102,14 @@ def apply_completion(effects: GateEffects, row, instance, project, actor, task_d
         )
     if effects.resumed and project.status == "on_hold":
         project.status = "active"
-        record_event("gate_resumed", f"{gate_title} resumed", actor=actor, project=project,
-                     instance=instance, human_task=row)
+        record_event(
+            "gate_resumed",
+            f"{gate_title} resumed",
+            actor=actor,
+            project=project,
+            instance=instance,
+            human_task=row,
+        )
 
 
 def open_conditions(project_id: int) -> list[GateCondition]:
@@ -123,7 +129,9 @@ def close_condition(condition_id: int, actor, note: str | None = None) -> GateCo
     project = db.session.get(Project, condition.project_id)
     allowed = actor.id in (condition.owner_id, project.pm_id) or actor.has_role("pmo", "admin")
     if not allowed:
-        raise NotPermitted("only the condition's owner, the project manager or the PMO can close it")
+        raise NotPermitted(
+            "only the condition's owner, the project manager or the PMO can close it"
+        )
     if condition.status != "open":
         raise InvalidTransition(f"condition {condition_id} is already closed")
     condition.status = "closed"

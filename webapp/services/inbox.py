@@ -68,8 +68,13 @@ def queue_query(user: User) -> Select:
     )
 
 
-def list_inbox(user: User, which: str = "assigned", filters: InboxFilter = InboxFilter(),
-               page: int = 1, per_page: int = PAGE_SIZE) -> Page:
+def list_inbox(
+    user: User,
+    which: str = "assigned",
+    filters: InboxFilter = InboxFilter(),
+    page: int = 1,
+    per_page: int = PAGE_SIZE,
+) -> Page:
     query = assigned_query(user) if which == "assigned" else queue_query(user)
     if filters.project_id:
         query = query.where(HumanTask.project_id == filters.project_id)
@@ -123,14 +128,19 @@ def visible_projects_query(user: User) -> Select:
     return query.where(or_(Project.pm_id == user.id, Project.sponsor_id == user.id, involved))
 
 
-def list_projects(user: User, filters: ProjectFilter = ProjectFilter(), page: int = 1,
-                  per_page: int = PAGE_SIZE) -> Page:
+def list_projects(
+    user: User, filters: ProjectFilter = ProjectFilter(), page: int = 1, per_page: int = PAGE_SIZE
+) -> Page:
     query = visible_projects_query(user)
     if filters.search:
         term = f"%{filters.search.strip()}%"
         query = query.where(or_(Project.code.ilike(term), Project.name.ilike(term)))
-    for column, value in ((Project.stage, filters.stage), (Project.status, filters.status),
-                          (Project.pm_id, filters.pm_id), (Project.sponsor_id, filters.sponsor_id)):
+    for column, value in (
+        (Project.stage, filters.stage),
+        (Project.status, filters.status),
+        (Project.pm_id, filters.pm_id),
+        (Project.sponsor_id, filters.sponsor_id),
+    ):
         if value:
             query = query.where(column == value)
     query = query.options(selectinload(Project.pm), selectinload(Project.sponsor))
@@ -138,25 +148,34 @@ def list_projects(user: User, filters: ProjectFilter = ProjectFilter(), page: in
 
 
 def project_open_tasks(project_id: int) -> list[HumanTask]:
-    return list(db.session.scalars(
-        select(HumanTask).filter_by(project_id=project_id, status="open").order_by(HumanTask.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(HumanTask).filter_by(project_id=project_id, status="open").order_by(HumanTask.id)
+        )
+    )
 
 
 def project_decisions(project_id: int) -> list[GateDecision]:
-    return list(db.session.scalars(
-        select(GateDecision).filter_by(project_id=project_id)
-        .options(selectinload(GateDecision.conditions), selectinload(GateDecision.decided_by))
-        .order_by(GateDecision.decided_at, GateDecision.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(GateDecision)
+            .filter_by(project_id=project_id)
+            .options(selectinload(GateDecision.conditions), selectinload(GateDecision.decided_by))
+            .order_by(GateDecision.decided_at, GateDecision.id)
+        )
+    )
 
 
 def project_timeline(project_id: int, limit: int = 200) -> list[AuditEvent]:
-    return list(db.session.scalars(
-        select(AuditEvent).filter_by(project_id=project_id)
-        .options(selectinload(AuditEvent.actor))
-        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)
-    ))
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .filter_by(project_id=project_id)
+            .options(selectinload(AuditEvent.actor))
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def is_overdue(task: HumanTask, now: datetime) -> bool:

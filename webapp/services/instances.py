@@ -74,8 +74,13 @@ def save_workflow(
         _sync_stage(project, stage, actor, instance, outcome)
         if outcome.completed and project.status not in ("killed", "closed"):
             project.status = "closed"
-            record_event("project_closed", f"{project.code} closed", actor=actor, project=project,
-                         instance=instance)
+            record_event(
+                "project_closed",
+                f"{project.code} closed",
+                actor=actor,
+                project=project,
+                instance=instance,
+            )
     return outcome
 
 
@@ -117,8 +122,14 @@ def _sync_inbox(instance, project, workflow, stage, actor, completed_task_id, ou
         )
     for row in outcome.closed:
         if row.status == "cancelled":
-            record_event("task_cancelled", f"{row.title} withdrawn by the process", actor=actor,
-                         project=project, instance=instance, human_task=row)
+            record_event(
+                "task_cancelled",
+                f"{row.title} withdrawn by the process",
+                actor=actor,
+                project=project,
+                instance=instance,
+                human_task=row,
+            )
 
 
 def _new_row(instance, project, view: TaskView) -> HumanTask:
@@ -187,9 +198,7 @@ def _sync_stage(project, stage, actor, instance, outcome):
         return
     previous = project.stage
     now = utcnow()
-    current = db.session.scalar(
-        select(StageHistory).filter_by(project_id=project.id, left_at=None)
-    )
+    current = db.session.scalar(select(StageHistory).filter_by(project_id=project.id, left_at=None))
     if current is not None:
         current.left_at = now
     db.session.add(StageHistory(project_id=project.id, stage=stage, entered_at=now))

@@ -54,11 +54,19 @@ def deploy_files(files: dict[str, bytes], actor=None, note: str | None = None) -
     bundle = specs.validate_bundle(
         files, roles=accepted_role_names(), form_keys=frozenset(_form_keys())
     )
-    version = ProcessVersion(content_hash=digest, deployed_by_id=actor.id if actor else None, note=note)
-    version.files = [ProcessFile(path=name, content=content) for name, content in sorted(files.items())]
+    version = ProcessVersion(
+        content_hash=digest, deployed_by_id=actor.id if actor else None, note=note
+    )
+    version.files = [
+        ProcessFile(path=name, content=content) for name, content in sorted(files.items())
+    ]
     version.definitions = [
         ProcessDefinition(
-            process_id=p.id, name=p.name, file=p.file, is_lifecycle=p.is_lifecycle, stages=list(p.stages)
+            process_id=p.id,
+            name=p.name,
+            file=p.file,
+            is_lifecycle=p.is_lifecycle,
+            stages=list(p.stages),
         )
         for p in bundle.processes.values()
     ]
@@ -74,7 +82,12 @@ def deploy_files(files: dict[str, bytes], actor=None, note: str | None = None) -
         "deploy",
         f"Deployed process library version {version.id} ({len(files)} files)",
         actor=actor,
-        details={"version": version.id, "hash": digest, "files": sorted(files), "lifecycles": lifecycles},
+        details={
+            "version": version.id,
+            "hash": digest,
+            "files": sorted(files),
+            "lifecycles": lifecycles,
+        },
     )
     db.session.commit()
     return DeployResult(version, created=True)

@@ -58,8 +58,9 @@ def start_project(cmd: NewProject, actor: User, script_timeout: float = 1.0) -> 
     )
     db.session.add(project)
     db.session.flush()
-    workflow = new_workflow(definition.version, definition.process_id, _start_data(project),
-                            script_timeout)
+    workflow = new_workflow(
+        definition.version, definition.process_id, _start_data(project), script_timeout
+    )
     instance = WorkflowInstance(
         project_id=project.id,
         kind="lifecycle",
@@ -71,8 +72,12 @@ def start_project(cmd: NewProject, actor: User, script_timeout: float = 1.0) -> 
         f"{project.code} started on {definition.name} (version {definition.version_id})",
         actor=actor,
         project=project,
-        details={"lifecycle": definition.process_id, "version": definition.version_id,
-                 "pm": pm.username, "sponsor": sponsor.username},
+        details={
+            "lifecycle": definition.process_id,
+            "version": definition.version_id,
+            "pm": pm.username,
+            "sponsor": sponsor.username,
+        },
     )
     save_workflow(instance, workflow, project, actor=actor)
     db.session.commit()
@@ -99,8 +104,14 @@ def can_view(user: User, project: Project) -> bool:
         select(HumanTask.id)
         .outerjoin(TaskCandidate)
         .where(HumanTask.project_id == project.id)
-        .where(or_(HumanTask.assignee_id == user.id, TaskCandidate.user_id == user.id,
-                   TaskCandidate.role.in_(user.roles), HumanTask.completed_by_id == user.id))
+        .where(
+            or_(
+                HumanTask.assignee_id == user.id,
+                TaskCandidate.user_id == user.id,
+                TaskCandidate.role.in_(user.roles),
+                HumanTask.completed_by_id == user.id,
+            )
+        )
         .limit(1)
     ) or db.session.scalar(
         select(GateCondition.id).filter_by(project_id=project.id, owner_id=user.id).limit(1)
@@ -181,7 +192,8 @@ def project_diagram(project: Project) -> Diagram:
 
     instance = lifecycle_instance(project)
     definition = db.session.scalar(
-        select(ProcessFile).join(ProcessFile.version)
+        select(ProcessFile)
+        .join(ProcessFile.version)
         .where(ProcessFile.version_id == instance.version_id)
         .where(ProcessFile.path == _definition_file(instance))
     )
@@ -193,6 +205,88 @@ def _definition_file(instance: WorkflowInstance) -> str:
     from ..models import ProcessDefinition
 
     return db.session.scalar(
-        select(ProcessDefinition.file).filter_by(version_id=instance.version_id,
-                                                 process_id=instance.process_id)
+        select(ProcessDefinition.file).filter_by(
+            version_id=instance.version_id, process_id=instance.process_id
+        )
     )
+
+
+# Read helpers for the project pages.
+
+
+def people_with_role(role: str) -> list[User]:
+    """Active users holding a role, by name: the choices for PM and sponsor."""
+    from ..models import UserRole
+
+    return list(
+        db.session.scalars(
+            select(User)
+            .join(UserRole)
+            .where(UserRole.role == role, User.active.is_(True))
+            .order_by(User.display_name, User.username)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class StageStep:
+    name: str
+    state: str  # passed | current | upcoming
+    decisions: list  # GateDecision rows taken while the project was in this stage
+
+
+def stage_tracker(project: Project) -> list[StageStep]:
+    """Every stage of the project's lifecycle version in order, with the gate outcomes so far."""
+    from ..models import GateDecision
+    from ..models import HumanTask
+    from ..models import ProcessDefinition
+
+    instance = lifecycle_instance(project)
+    names = list(
+        db.session.scalar(
+            select(ProcessDefinition.stages).filter_by(
+                version_id=instance.version_id, process_id=instance.process_id
+            )
+        )
+        or []
+    )
+    if project.stage and project.stage not in names:
+        names.append(project.stage)
+    by_stage: dict[str | None, list] = {}
+    for decision, stage in db.session.execute(
+        select(GateDecision, HumanTask.stage)
+        .outerjoin(HumanTask, GateDecision.human_task_id == HumanTask.id)
+        .where(GateDecision.project_id == project.id)
+        .order_by(GateDecision.decided_at, GateDecision.id)
+    ):
+        by_stage.setdefault(stage, []).append(decision)
+    current = names.index(project.stage) if project.stage in names else -1
+    finished = project.status == "closed"
+    return [
+        StageStep(
+            name,
+            "passed"
+            if i < current or (finished and i == current)
+            else "current"
+            if i == current
+            else "upcoming",
+            by_stage.get(name, []),
+        )
+        for i, name in enumerate(names)
+    ]
+
+
+def open_task_counts(project_ids: list[int]) -> dict[int, int]:
+    """Open human tasks per project, for one page of the project list."""
+    from sqlalchemy import func
+
+    from ..models import HumanTask
+
+    if not project_ids:
+        return {}
+    rows = db.session.execute(
+        select(HumanTask.project_id, func.count(HumanTask.id))
+        .where(HumanTask.project_id.in_(project_ids), HumanTask.status == "open")
+        .group_by(HumanTask.project_id)
+    )
+    return {project_id: count for project_id, count in rows}

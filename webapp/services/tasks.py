@@ -118,8 +118,14 @@ def claim_task(human_task_id: int, actor: User) -> HumanTask:
     with _one_transaction(row, actor, f"task {row.id} ({row.title})"):
         row.assignee_id = actor.id
         row.claimed_by_id, row.claimed_at = actor.id, utcnow()
-        record_event("task_claimed", f"{row.title} claimed by {actor.display_name}", actor=actor,
-                     project=row.project, instance=row.instance, human_task=row)
+        record_event(
+            "task_claimed",
+            f"{row.title} claimed by {actor.display_name}",
+            actor=actor,
+            project=row.project,
+            instance=row.instance,
+            human_task=row,
+        )
     return row
 
 
@@ -134,9 +140,14 @@ def release_task(human_task_id: int, actor: User) -> HumanTask:
     previous = row.assignee.display_name
     with _one_transaction(row, actor, f"task {row.id} ({row.title})"):
         row.assignee_id = None
-        record_event("task_released",
-                     f"{row.title} released by {actor.display_name} (was {previous})",
-                     actor=actor, project=row.project, instance=row.instance, human_task=row)
+        record_event(
+            "task_released",
+            f"{row.title} released by {actor.display_name} (was {previous})",
+            actor=actor,
+            project=row.project,
+            instance=row.instance,
+            human_task=row,
+        )
     return row
 
 
@@ -149,9 +160,15 @@ def reassign_task(human_task_id: int, username: str, actor: User) -> HumanTask:
         raise ValidationFailed([("assignee", f"unknown user {username!r}")])
     with _one_transaction(row, actor, f"task {row.id} ({row.title})"):
         row.assignee_id = target.id
-        record_event("task_reassigned", f"{row.title} reassigned to {target.display_name}",
-                     actor=actor, project=row.project, instance=row.instance, human_task=row,
-                     details={"to": target.username})
+        record_event(
+            "task_reassigned",
+            f"{row.title} reassigned to {target.display_name}",
+            actor=actor,
+            project=row.project,
+            instance=row.instance,
+            human_task=row,
+            details={"to": target.username},
+        )
     return row
 
 

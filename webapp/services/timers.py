@@ -34,7 +34,9 @@ def due_instance_ids(now: datetime, limit: int) -> list[int]:
     )
 
 
-def run_due_timers(now: datetime | None = None, limit: int = 50, script_timeout: float = 1.0) -> int:
+def run_due_timers(
+    now: datetime | None = None, limit: int = 50, script_timeout: float = 1.0
+) -> int:
     """Fire every timer due at `now`; returns how many instances advanced."""
     now = now or utcnow()
     fired = 0
@@ -50,8 +52,11 @@ def run_due_timers(now: datetime | None = None, limit: int = 50, script_timeout:
 def _fire_instance(instance_id: int, now: datetime, script_timeout: float) -> int:
     instance = db.session.scalar(
         select(WorkflowInstance)
-        .where(WorkflowInstance.id == instance_id, WorkflowInstance.next_timer_at <= now,
-               WorkflowInstance.status == "running")
+        .where(
+            WorkflowInstance.id == instance_id,
+            WorkflowInstance.next_timer_at <= now,
+            WorkflowInstance.status == "running",
+        )
         .with_for_update(skip_locked=True)
     )
     if instance is None:  # another worker holds it or already fired it

@@ -161,6 +161,11 @@ def test_task_views_carry_lane_form_and_due_date():
     walk.do("prepare_charter")
     view = walk.ready()[0]
     assert view.gate == "Gate 1 – Business case" and view.process_id == "gate_review"
+    walk.do("submit_gate_package")
+    walk.do("check_gate_readiness", readiness_passed=True)
+    walk.do("decide_gate", decision="go")
+    (view,) = walk.ready()
+    assert view.name == "prepare_project_plan" and view.gate is None
 
 
 def test_scoring_resumes_in_a_fresh_process_with_freshly_parsed_specs():

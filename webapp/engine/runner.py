@@ -169,11 +169,19 @@ def _view(task: SpiffTask, stage: str | None) -> TaskView:
         process_id=task.workflow.spec.name,
         assignment=_assignment(task, extensions),
         due=_due(task, extensions.get(extension_key("dueDate"))),
-        gate=task.data.get("gate_title"),
+        gate=_gate_of(task),
         form_fields=tuple(_field(f) for f in getattr(form, "fields", []) or []),
         properties={k: v for k, v in extensions.items() if not k.startswith("camunda:")},
         documentation=spec.documentation,
     )
+
+
+def _gate_of(task: SpiffTask) -> str | None:
+    """The gate a task belongs to: `gate_title` of the called gate review. The variable stays in
+    the lifecycle's data after the gate, so tasks of the top-level process have none."""
+    if task.workflow is task.workflow.top_workflow:
+        return None
+    return task.data.get("gate_title")
 
 
 def _assignment(task: SpiffTask, extensions: dict) -> Assignment:

@@ -1,0 +1,44 @@
+"""Print the Tollgate benchmark (`make bench`): run from the repository root.
+
+    .venv/bin/python tests/benchmarks/run.py [--rounds 15] [--others 50]
+
+Creates the app on a temporary SQLite file, migrates it, and prints
+`webapp.services.bench.run_benchmark`: the bare SpiffWorkflow step, our engine, service and API
+per gate, and the cost of a project having many other instances. Not a timed test.
+"""
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from flask_migrate import upgrade  # noqa: E402
+
+from webapp import create_app  # noqa: E402
+from webapp.extensions import db  # noqa: E402
+from webapp.services.bench import run_benchmark  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=15, help="completions per cell")
+    parser.add_argument("--others", type=int, default=50,
+                        help="other running instances per project in the last column")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="tollgate-bench-") as folder:
+        app = create_app({
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(folder) / 'bench.sqlite'}",
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            "SECRET_KEY": "bench",
+        })
+        with app.app_context():
+            upgrade()
+            print(run_benchmark(args.rounds, others=args.others))
+            db.session.remove()
+            db.engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

@@ -41,18 +41,35 @@ def lint_bpmn(root: etree._Element, filename: str, ctx: LintContext) -> list[Pro
         _lanes,
         _call_activities,
         _business_rules,
+        _event_references,
+        _data_stores,
+        _sequence_flows,
     )
     return [problem for check in checks for problem in check(root, filename, ctx)]
+
+
+# Parts of an element that Camunda Modeler does not show as elements of their own (their ids,
+# when the modeler writes any, cannot be found in the diagram): report the owning element.
+_NOT_DIAGRAM_ELEMENTS = frozenset(
+    {"conditionExpression", "timeDuration", "timeDate", "timeCycle", "script",
+     "completionCondition", "loopCardinality"}
+)
 
 
 def _problem(filename: str, node: etree._Element | None, message: str) -> Problem:
     element_id = None
     line = None
     while node is not None and element_id is None:
-        element_id = node.get("id")
+        if isinstance(node.tag, str) and not _is_part_of_element(node):
+            element_id = node.get("id")
         line = line or node.sourceline
         node = node.getparent()
     return Problem(filename, element_id, line, message)
+
+
+def _is_part_of_element(node: etree._Element) -> bool:
+    name = etree.QName(node).localname
+    return name in _NOT_DIAGRAM_ELEMENTS or name.endswith("EventDefinition")
 
 
 def _executable_processes(root, filename, ctx) -> Iterator[Problem]:
@@ -89,7 +106,7 @@ def _check_code(filename, node, text, mode, what) -> Iterator[Problem]:
     if text is None or not text.strip():
         yield _problem(filename, node, f"{what} is empty")
         return
-    error = check_code(text.strip(), mode)
+    error = _code_error(text.strip(), mode)
     if error:
         yield _problem(filename, node, f"{what} is not valid Python: {error}")
 
@@ -105,6 +122,14 @@ def _timers(root, filename, ctx) -> Iterator[Problem]:
             yield _problem(filename, node, "timer has no timeDuration, timeDate or timeCycle")
 
 
+def _code_error(text: str, mode: str) -> str | None:
+    """check_code, but an expression nested too deeply for Python's compiler is a finding too."""
+    try:
+        return check_code(text, mode)
+    except (RecursionError, MemoryError):
+        return "the expression is nested too deeply to compile"
+
+
 def timer_expression_error(text: str | None, kind: str = "timeDuration") -> str | None:
     """A timer (or due date) is a Python expression; if it is a literal, it must be ISO-8601."""
     text = (text or "").strip()
@@ -115,7 +140,7 @@ def timer_expression_error(text: str | None, kind: str = "timeDuration") -> str 
             f"timer {text!r} is not a Python expression: SpiffWorkflow evaluates timers as "
             f"Python, so write the ISO-8601 text as a string literal: \"{text}\""
         )
-    error = check_code(text, "eval")
+    error = _code_error(text, "eval")
     if error:
         return f"timer {text!r} is not valid Python: {error}"
     try:
@@ -236,6 +261,134 @@ def _business_rules(root, filename, ctx) -> Iterator[Problem]:
             yield _problem(filename, node, "business rule task has no camunda:decisionRef")
         elif ref not in ctx.decision_ids:
             yield _problem(filename, node, f"decision {ref!r} is not in any DMN file of the bundle")
+
+
+# Event definition attribute -> the root element it must name (in the same file).
+_EVENT_REFERENCES = {
+    "messageEventDefinition": ("messageRef", "message"),
+    "signalEventDefinition": ("signalRef", "signal"),
+    "errorEventDefinition": ("errorRef", "error"),
+    "escalationEventDefinition": ("escalationRef", "escalation"),
+}
+
+
+def _event_references(root, filename, ctx) -> Iterator[Problem]:
+    """A dangling messageRef & co. makes SpiffWorkflow fail with an assertion or a TypeError."""
+    for definition, (attribute, target) in _EVENT_REFERENCES.items():
+        declared = {node.get("id") for node in root.iterfind(f"bpmn:{target}", NS)}
+        for node in root.iterfind(f".//bpmn:{definition}", NS):
+            ref = node.get(attribute)
+            if ref and ref.rpartition(":")[2] not in declared:
+                yield _problem(
+                    filename, node, f"{attribute} {ref!r} names no bpmn:{target} in this file"
+                )
+
+
+def _data_stores(root, filename, ctx) -> Iterator[Problem]:
+    for node in root.iterfind(".//bpmn:dataStore", NS):
+        name = node.get("name") or node.get("id")
+        yield _problem(
+            filename,
+            node,
+            f"data store {name!r} is not supported: Tollgate registers no data store "
+            "implementations; keep the data in process variables",
+        )
+
+
+_CONTAINERS = ("process", "subProcess", "transaction", "adHocSubProcess")
+_ACTIVITIES = frozenset({"task", "subProcess", "callActivity", "transaction", "adHocSubProcess"})
+
+
+def _is_flow_node(node) -> bool:
+    if not isinstance(node.tag, str) or etree.QName(node).namespace != BPMN_NS:
+        return False
+    name = etree.QName(node).localname
+    return name in _ACTIVITIES or name.endswith(("Task", "Event", "Gateway"))
+
+
+def _sequence_flows(root, filename, ctx) -> Iterator[Problem]:
+    """Ids, and flows that connect what they say. SpiffWorkflow ends a path silently at a flow
+    that is gone, and misreports a missing target as "found two items"; Modeler never writes
+    these, hand edits and generators do."""
+    for container in (c for kind in _CONTAINERS for c in root.iterfind(f".//bpmn:{kind}", NS)):
+        kind = etree.QName(container).localname
+        if not container.get("id"):
+            yield _problem(filename, container, f"<bpmn:{kind}> has no id")
+        nodes = {n.get("id"): n for n in container if _is_flow_node(n) and n.get("id")}
+        flows = {f.get("id"): f for f in container.iterfind("bpmn:sequenceFlow", NS)}
+        for node in container:
+            if _is_flow_node(node) and not node.get("id"):
+                yield _problem(filename, node, f"<bpmn:{etree.QName(node).localname}> has no id")
+        for flow_id, flow in flows.items():
+            if not flow_id:
+                yield _problem(filename, flow, "<bpmn:sequenceFlow> has no id")
+            for end in ("sourceRef", "targetRef"):
+                if flow.get(end) not in nodes:
+                    yield _problem(
+                        filename, flow, f"sequence flow {end} {flow.get(end)!r} names no element "
+                        f"of {container.get('id')!r}",
+                    )
+        for node_id, node in nodes.items():
+            for direction, end in (("incoming", "targetRef"), ("outgoing", "sourceRef")):
+                for ref in node.iterfind(f"bpmn:{direction}", NS):
+                    flow = flows.get((ref.text or "").strip())
+                    if flow is None or flow.get(end) != node_id:
+                        yield _problem(
+                            filename, node, f"{direction} {ref.text!r} names no sequence flow "
+                            f"{'into' if direction == 'incoming' else 'out of'} this element",
+                        )
+            if etree.QName(node).localname != "boundaryEvent":
+                continue
+            attached = node.get("attachedToRef")
+            if attached not in nodes:
+                yield _problem(
+                    filename, node, f"boundary event is attached to {attached!r}, which is not "
+                    f"an element of {container.get('id')!r}",
+                )
+            definitions = node.iterfind("*", NS)
+            if not any(etree.QName(d).localname.endswith("EventDefinition") for d in definitions):
+                yield _problem(
+                    filename, node, "boundary event has no event definition: it would never fire"
+                )
+
+
+def lint_dmn(root: etree._Element, filename: str) -> list[Problem]:
+    """DMN cells are Python too: SpiffWorkflow's DMN engine hands them to the script engine when
+    the rule is first evaluated. An input entry is a value (`"board"`, `1000`), a comparison
+    (`> 1000`) or an expression using `?` for the input; `-` or nothing matches anything."""
+    problems = []
+    for node in root.iter():
+        if not isinstance(node.tag, str):
+            continue
+        kind = etree.QName(node).localname
+        if kind not in ("inputExpression", "inputEntry", "outputEntry"):
+            continue
+        text = node.findtext("{*}text")
+        text = (text or "").strip()
+        if not text or (kind == "inputEntry" and text == "-"):
+            continue
+        error = _input_entry_error(text) if kind == "inputEntry" else _code_error(text, "eval")
+        if error:
+            what = re.sub(r"(?<!^)([A-Z])", r" \1", kind).lower()  # inputEntry -> input entry
+            message = f"{what} {text!r} is not valid Python: {error}"
+            problems.append(_problem(filename, node, message))
+    return problems
+
+
+# `?` outside string literals stands for the input value (as SpiffWorkflow's DMNEngine reads it).
+_INPUT_PLACEHOLDER = re.compile(r"\?(?=(?:[^'\"]|['\"][^'\"]*['\"])*$)")
+
+
+def _input_entry_error(text: str) -> str | None:
+    if _INPUT_PLACEHOLDER.search(text):
+        return _code_error(_INPUT_PLACEHOLDER.sub("dmninputexpr", text), "eval")
+    error = _code_error(text, "eval")  # a value, compared with ==
+    if error is None or _code_error(f"dmninputexpr {text}", "eval") is None:  # `> 1000`
+        return None
+    return (
+        f"{error} (an input entry is a value such as \"board\" or 1000, a comparison such as "
+        "> 1000, or an expression with ? for the input value)"
+    )
 
 
 def process_ids(roots: Iterable[etree._Element]) -> frozenset[str]:

@@ -25,6 +25,7 @@ from .errors import UnknownProcess
 from .lint import NS
 from .lint import LintContext
 from .lint import lint_bpmn
+from .lint import lint_dmn
 from .lint import process_ids
 from .parser import TollgateParser
 from .xml_safety import UnsafeXml
@@ -133,6 +134,9 @@ def validate_bundle(
     for name, root in bpmn.items():
         problems.extend(_checked(_xsd_problems, root, name))
     problems.extend(_dmn_problems(trees))
+    for name, (kind, root) in sorted(trees.items()):
+        if kind == "dmn":
+            problems.extend(_checked(lint_dmn, root, name))
     ctx = LintContext(
         roles=roles,
         form_keys=form_keys,
@@ -226,7 +230,9 @@ def _dmn_problems(trees) -> list[Problem]:
             continue
         decisions = [d for d in root if etree.QName(d).localname == "decision"]
         if not decisions:
-            problems.append(Problem(name, root.get("id"), root.sourceline, "DMN file has no decision"))
+            problems.append(
+                Problem(name, root.get("id"), root.sourceline, "DMN file has no decision")
+            )
         for extra in decisions[1:]:
             problems.append(
                 Problem(
@@ -240,9 +246,8 @@ def _dmn_problems(trees) -> list[Problem]:
         for decision in decisions[:1]:
             did = decision.get("id")
             if did in seen:
-                problems.append(
-                    Problem(name, did, decision.sourceline, f"decision id {did!r} is also in {seen[did]}")
-                )
+                message = f"decision id {did!r} is also in {seen[did]}"
+                problems.append(Problem(name, did, decision.sourceline, message))
             seen.setdefault(did, name)
     return problems
 
@@ -290,6 +295,8 @@ def _problem_from(exc, name, root, trees=None, default_id=None) -> Problem:
         message = str(exc.args[0]).strip()
         if _WRAPPED.match(message):
             message = f"SpiffWorkflow cannot load this element: {_explain(message)}"
+        elif message.endswith("for tasks of type") and exc.tag:  # Spiff leaves the type out
+            message += f" {exc.tag}: split the flow with a gateway after the task"
         return Problem(name, element_id, line or None, message)
     node, node_file = _failing_node(exc, trees or {name: (None, root)})
     if node is not None:

@@ -46,7 +46,7 @@ class HumanTask(db.Model):
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     completed_by: Mapped[User | None] = relationship(foreign_keys=[completed_by_id])
     candidates: Mapped[list["TaskCandidate"]] = relationship(
-        back_populates="task", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="task", cascade="all, delete-orphan"
     )
 
     __mapper_args__ = {"version_id_col": lock_version}

@@ -85,12 +85,13 @@ def save_workflow(
 
 
 def _sync_inbox(instance, project, workflow, stage, actor, completed_task_id, outcome):
-    open_rows = {
-        row.task_id: row
-        for row in db.session.scalars(
-            select(HumanTask).filter_by(instance_id=instance.id, status="open")
-        )
-    }
+    with db.session.no_autoflush:  # one flush at commit for every change of this request
+        open_rows = {
+            row.task_id: row
+            for row in db.session.scalars(
+                select(HumanTask).filter_by(instance_id=instance.id, status="open")
+            )
+        }
     ready_ids = runner.ready_task_ids(workflow)
     now = utcnow()
     for task_id, row in open_rows.items():
@@ -99,6 +100,7 @@ def _sync_inbox(instance, project, workflow, stage, actor, completed_task_id, ou
         # Vanished: completed by this request, or cancelled by the process (boundary timer, ...)
         if task_id == completed_task_id:
             row.status, row.completed_by_id = "completed", actor.id if actor else None
+            db.session.expire(row, ["completed_by"])
         else:
             row.status = "cancelled"
         row.completed_at = now

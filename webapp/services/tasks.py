@@ -8,6 +8,7 @@ transaction. A concurrent second completion fails on the instance's version colu
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..engine import runner
@@ -17,6 +18,8 @@ from ..engine.task_view import FormFieldSpec
 from ..extensions import db
 from ..models import AuditEvent
 from ..models import HumanTask
+from ..models import Project
+from ..models import WorkflowInstance
 from ..models import User
 from ..models.types import utcnow
 from ..roles import ROLES
@@ -41,7 +44,17 @@ class Completion:
 
 
 def get_task(human_task_id: int) -> HumanTask:
-    row = db.session.get(HumanTask, human_task_id)
+    # Everything a completion touches, in one round trip instead of a lazy load apiece.
+    row = db.session.get(
+        HumanTask,
+        human_task_id,
+        options=[
+            joinedload(HumanTask.instance).joinedload(WorkflowInstance.version),
+            joinedload(HumanTask.project).joinedload(Project.pm),
+            joinedload(HumanTask.project).joinedload(Project.sponsor),
+            joinedload(HumanTask.assignee),
+        ],
+    )
     if row is None:
         raise NotFound(f"no task {human_task_id}")
     return row
@@ -86,14 +99,14 @@ def complete_task(human_task_id: int, data: dict, actor: User) -> Completion:
     effects = gates.prepare_completion(row, clean, task_data, project)
     runner.complete(workflow, row.task_id, effects.workflow_data)
     with _one_transaction(row, actor, f"task {row.id} ({row.title})"):
+        if row.claimed_by_id is None:
+            row.claimed_by_id, row.claimed_at = actor.id, utcnow()
         try:
             outcome = save_workflow(
                 instance, workflow, project, actor=actor, completed_task_id=row.task_id
             )
         except TreeTooDeep as exc:
             raise InvalidTransition(str(exc)) from exc
-        if row.claimed_by_id is None:
-            row.claimed_by_id, row.claimed_at = actor.id, utcnow()
         gates.apply_completion(effects, row, instance, project, actor, task_data)
         record_event(
             "task_completed",
@@ -116,7 +129,7 @@ def claim_task(human_task_id: int, actor: User) -> HumanTask:
     if not can_work_on(actor, row):
         raise NotPermitted(f"task {row.id} is not in your queues")
     with _one_transaction(row, actor, f"task {row.id} ({row.title})"):
-        row.assignee_id = actor.id
+        _assign(row, actor)
         row.claimed_by_id, row.claimed_at = actor.id, utcnow()
         record_event(
             "task_claimed",
@@ -139,7 +152,7 @@ def release_task(human_task_id: int, actor: User) -> HumanTask:
         raise InvalidTransition(f"task {row.id} has no queue to return to; reassign it instead")
     previous = row.assignee.display_name
     with _one_transaction(row, actor, f"task {row.id} ({row.title})"):
-        row.assignee_id = None
+        _assign(row, None)
         record_event(
             "task_released",
             f"{row.title} released by {actor.display_name} (was {previous})",
@@ -159,7 +172,7 @@ def reassign_task(human_task_id: int, username: str, actor: User) -> HumanTask:
     if target is None:
         raise ValidationFailed([("assignee", f"unknown user {username!r}")])
     with _one_transaction(row, actor, f"task {row.id} ({row.title})"):
-        row.assignee_id = target.id
+        _assign(row, target)
         record_event(
             "task_reassigned",
             f"{row.title} reassigned to {target.display_name}",
@@ -170,6 +183,14 @@ def reassign_task(human_task_id: int, username: str, actor: User) -> HumanTask:
             details={"to": target.username},
         )
     return row
+
+
+def _assign(row: HumanTask, user: User | None) -> None:
+    # Set the key, not the relationship: callers may pass Flask-Login's current_user proxy,
+    # which must never end up stored in the identity map. Expire the relationship so it
+    # reloads from the new key (sessions keep objects across commits).
+    row.assignee_id = user.id if user is not None else None
+    db.session.expire(row, ["assignee"])
 
 
 def _open_task(human_task_id: int) -> HumanTask:

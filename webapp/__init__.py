@@ -71,6 +71,7 @@ def _sqlite_pragmas(engine) -> None:
 def _configure_blueprints(app: Flask) -> None:
     from . import admin
     from . import api
+    from . import assets
     from . import auth
     from . import inbox
     from . import projects
@@ -84,6 +85,6 @@ def _configure_blueprints(app: Flask) -> None:
     app.register_blueprint(projects.bp, url_prefix="/projects")
     app.register_blueprint(admin.bp, url_prefix="/admin")
     app.register_blueprint(api.bp)
-    app.register_blueprint(__import__("webapp.assets", fromlist=["bp"]).bp)  # npm front-end assets
+    app.register_blueprint(assets.bp)  # npm front-end assets
     csrf.exempt(api.bp)  # bearer tokens, not cookies: no CSRF to defend against
     register_error_handlers(app)

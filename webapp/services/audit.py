@@ -5,7 +5,6 @@ rows they point at have their ids. A rollback drops them with everything else.
 """
 
 from sqlalchemy import event as sa_event
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from ..extensions import db
@@ -49,7 +48,8 @@ def _write_pending_events(session: Session) -> None:
         }
         for event, (actor, project, instance, human_task) in pending
     ]
-    session.execute(insert(AuditEvent), rows)
+    # Core executemany: one statement for all (the ORM bulk path splits rows by which are NULL).
+    session.execute(AuditEvent.__table__.insert(), rows)
 
 
 @sa_event.listens_for(Session, "after_rollback")

@@ -6,6 +6,8 @@ from collections.abc import Iterable
 
 from flask import current_app
 from sqlalchemy import select
+from werkzeug.security import check_password_hash
+from werkzeug.security import generate_password_hash
 
 from ..extensions import db
 from ..models import ApiToken
@@ -16,6 +18,7 @@ from ..roles import ROLES
 from ..roles import resolve_role
 from .audit import record_event
 from .errors import NotFound
+from .errors import NotPermitted
 from .errors import ValidationFailed
 
 
@@ -81,3 +84,120 @@ def user_for_token(token: str) -> User | None:
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+# --- sign-in -----------------------------------------------------------------------------------
+
+
+def authenticate(username: str, password: str) -> User | None:
+    """The user whose password this is (active or not: the caller refuses inactive ones), or None.
+
+    An unknown username still costs one hash check, so response times do not reveal which
+    usernames exist.
+    """
+    user = db.session.scalar(select(User).filter_by(username=(username or "").strip()))
+    if user is None or not user.password_hash:
+        check_password_hash(_dummy_hash(), password or "")
+        return None
+    return user if user.check_password(password or "") else None
+
+
+def _dummy_hash() -> str:
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if _DUMMY.get(method) is None:
+        _DUMMY[method] = generate_password_hash(secrets.token_hex(8), method=method)
+    return _DUMMY[method]
+
+
+_DUMMY: dict[str, str] = {}
+
+
+# --- administration (role admin) ---------------------------------------------------------------
+
+
+def list_users() -> list[User]:
+    return list(db.session.scalars(select(User).order_by(User.username)))
+
+
+def get_user_by_id(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"no user {user_id}")
+    return user
+
+
+def set_roles(user_id: int, roles: Iterable[str], actor: User | None) -> User:
+    """Replace a user's roles. An administrator cannot drop their own admin role (lock-out)."""
+    _require_admin(actor)
+    user = get_user_by_id(user_id)
+    keys, problems = _role_keys(roles)
+    if actor is not None and user.id == actor.id and "admin" not in keys:
+        problems.append(("roles", "you cannot remove your own administrator role"))
+    if problems:
+        raise ValidationFailed(problems)
+    before = sorted(user.roles)
+    if before == sorted(keys):
+        return user
+    user.role_rows = [UserRole(role=key) for key in keys]
+    record_event("user_roles_changed",
+                 f"Roles of {user.username}: {', '.join(before) or 'none'} → "
+                 f"{', '.join(keys) or 'none'}",
+                 actor=actor, details={"username": user.username, "from": before, "to": keys})
+    db.session.commit()
+    return user
+
+
+def set_active(user_id: int, active: bool, actor: User | None) -> User:
+    """Activate or deactivate an account; deactivated users cannot log in or use tokens."""
+    _require_admin(actor)
+    user = get_user_by_id(user_id)
+    if actor is not None and user.id == actor.id and not active:
+        raise ValidationFailed([("active", "you cannot deactivate your own account")])
+    if user.active == bool(active):
+        return user
+    user.active = bool(active)
+    verb = "activated" if active else "deactivated"
+    record_event(f"user_{verb}", f"User {user.username} {verb}", actor=actor,
+                 details={"username": user.username})
+    db.session.commit()
+    return user
+
+
+def _require_admin(actor: User | None) -> None:
+    if actor is not None and not actor.has_role("admin"):
+        raise NotPermitted("only administrators manage users")
+
+
+def _role_keys(roles: Iterable[str]) -> tuple[list[str], list[tuple[str, str]]]:
+    keys, problems = [], []
+    for role in roles:
+        key = resolve_role(role)
+        if key is None:
+            problems.append(("roles", f"unknown role {role!r}; known: {', '.join(ROLES)}"))
+        elif key not in keys:
+            keys.append(key)
+    return keys, problems
+
+
+# --- API tokens --------------------------------------------------------------------------------
+
+
+def list_tokens(user: User) -> list[ApiToken]:
+    """The user's tokens, newest first, revoked ones included (they show when and that)."""
+    return list(db.session.scalars(
+        select(ApiToken).filter_by(user_id=user.id)
+        .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+    ))
+
+
+def revoke_token(token_id: int, actor: User) -> ApiToken:
+    """Revoke one of the actor's own tokens; someone else's token is not found. Idempotent."""
+    row = db.session.get(ApiToken, token_id)
+    if row is None or row.user_id != actor.id:
+        raise NotFound(f"no token {token_id}")
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        record_event("token_revoked", f"API token {row.name!r} of {actor.username} revoked",
+                     actor=actor, details={"username": actor.username, "name": row.name})
+        db.session.commit()
+    return row

@@ -1,0 +1,50 @@
+"""Failed-login throttling with Flask-Limiter, keyed on username + client address.
+
+Only refused attempts count (wrong password, deactivated account): a user who types the right
+password after a typo is not punished, and one user's mistakes do not lock out a colleague
+behind the same NAT. Settings (with defaults, override like any other TOLLGATE_ key):
+LOGIN_RATE_LIMIT ("5 per 15 minutes") and RATELIMIT_STORAGE_URI ("memory://"; use a shared
+store such as redis:// when running several worker processes).
+"""
+
+from flask import current_app
+from flask import request
+from flask_limiter import Limiter
+
+DEFAULT_LOGIN_RATE_LIMIT = "5 per 15 minutes"
+# Status codes the login view answers refused credentials with (see routes.login).
+REFUSED = (401, 403)
+
+limiter = Limiter(key_func=lambda: request.remote_addr or "unknown", default_limits=[])
+
+
+def init_limiter(app) -> None:
+    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
+    app.config.setdefault("LOGIN_RATE_LIMIT", DEFAULT_LOGIN_RATE_LIMIT)
+    limiter.init_app(app)
+
+
+def _login_key() -> str:
+    username = (request.form.get("username") or "").strip().lower()
+    return f"login:{request.remote_addr or 'unknown'}:{username}"
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _message() -> str:
+    return (
+        "Too many failed sign-in attempts for this username from your address. "
+        f"Wait a while and try again (limit: {_login_limit()})."
+    )
+
+
+login_limit = limiter.limit(
+    _login_limit,
+    key_func=_login_key,
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code in REFUSED,
+    error_message=_message,
+)

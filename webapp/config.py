@@ -29,3 +29,9 @@ NODE_MODULES_DIR = str(REPO_ROOT / "node_modules")
 MIGRATIONS_DIR = str(REPO_ROOT / "migrations")
 # werkzeug password hashing method; tests use a cheap one.
 PASSWORD_HASH_METHOD = "scrypt"
+# Refused logins allowed per username and client address (Flask-Limiter syntax).
+LOGIN_RATE_LIMIT = "5 per 15 minutes"
+# Where the login limiter counts: per process by default; redis://... for several processes.
+RATELIMIT_STORAGE_URI = "memory://"
+# Send X-RateLimit-* headers on limited routes.
+RATELIMIT_HEADERS_ENABLED = True

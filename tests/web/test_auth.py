@@ -15,14 +15,14 @@ from tests.web.helpers import login_ok
 from tests.web.helpers import logout
 from tests.web.helpers import text
 from webapp import create_app
-from webapp.auth.limits import DEFAULT_LOGIN_RATE_LIMIT
+from webapp.config import LOGIN_RATE_LIMIT
 from webapp.extensions import db
 from webapp.models import ApiToken
 from webapp.models.types import utcnow
 from webapp.services.users import set_active
 from webapp.services.users import user_for_token
 
-FAILURES_ALLOWED = int(DEFAULT_LOGIN_RATE_LIMIT.split()[0])
+FAILURES_ALLOWED = int(LOGIN_RATE_LIMIT.split()[0])
 
 
 @pytest.mark.parametrize("path", ["/", "/tasks/1", "/tokens", "/admin/users"])

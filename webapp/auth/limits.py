@@ -11,7 +11,6 @@ from flask import current_app
 from flask import request
 from flask_limiter import Limiter
 
-DEFAULT_LOGIN_RATE_LIMIT = "5 per 15 minutes"
 # Status codes the login view answers refused credentials with (see routes.login).
 REFUSED = (401, 403)
 
@@ -19,10 +18,7 @@ limiter = Limiter(key_func=lambda: request.remote_addr or "unknown", default_lim
 
 
 def init_limiter(app) -> None:
-    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
-    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", True)
-    app.config.setdefault("LOGIN_RATE_LIMIT", DEFAULT_LOGIN_RATE_LIMIT)
-    limiter.init_app(app)
+    limiter.init_app(app)  # settings: LOGIN_RATE_LIMIT, RATELIMIT_* in webapp/config.py
 
 
 def _login_key() -> str:

@@ -42,13 +42,13 @@ def complete(task_id: int):
     try:
         task_page.ensure_can_complete(row, current_user)
         if not form.validate_on_submit():
-            return _page(_typed(row), form, 422)
+            return _page(_context_for_resubmit(row), form, 422)
         completion = tasks.complete_task(row.id, form.to_data(), actor())
     except ValidationFailed as exc:
         populate_errors(form, exc.reasons)
-        return _page(_typed(row), form, 422)
+        return _page(_context_for_resubmit(row), form, 422)
     except InvalidTransition as exc:  # ConcurrentUpdate included: done or claimed meanwhile
-        return _page(_typed(row), form, 409, conflict=exc.message)
+        return _page(_context_for_resubmit(row), form, 409, conflict=exc.message)
     flash(completion.message, "success")
     return redirect(url_for("inbox.index"))
 
@@ -68,7 +68,8 @@ def close_condition(task_id: int, condition_id: int):
     return redirect(url_for("inbox.task", task_id=row.id))
 
 
-def _typed(row):
+def _context_for_resubmit(row):
+    """Around a re-rendered submission: the form keeps what was typed; no workflow prefill."""
     return task_page.task_context(row, current_user, prefill=False)
 
 

@@ -35,6 +35,7 @@ from .errors import NotPermitted
 from .instances import load_workflow
 from .projects import can_view
 from .tasks import can_work_on
+from .tasks import get_task
 
 PACKAGE_FORMS = ("gate_submission", "gate_readiness", "gate_score")
 # Judgements are made afresh at every gate: never prefilled from an earlier gate's data
@@ -108,7 +109,10 @@ class Scorecard:
 
 def visible_task(task_id: int, viewer: User) -> HumanTask:
     """The task, if the viewer may know it exists (they can see its project); else NotFound."""
-    row = db.session.get(HumanTask, task_id)
+    try:
+        row = get_task(task_id)  # loads what a completion needs in the same query
+    except NotFound:
+        row = None
     if row is None or not can_view(viewer, row.project):
         raise NotFound(f"no task {task_id}")
     return row

@@ -1,11 +1,13 @@
 """Accounts, roles and API tokens."""
 
 import hashlib
+from datetime import timedelta
 import secrets
 from collections.abc import Iterable
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash
 from werkzeug.security import generate_password_hash
 
@@ -75,11 +77,22 @@ def issue_token(username: str, name: str = "cli", actor: User | None = None) -> 
 
 
 def user_for_token(token: str) -> User | None:
-    row = db.session.scalar(select(ApiToken).filter_by(token_hash=_hash(token), revoked_at=None))
+    row = db.session.scalar(
+        select(ApiToken)
+        .filter_by(token_hash=_hash(token), revoked_at=None)
+        .options(joinedload(ApiToken.user))
+    )
     if row is None or not row.user.active:
         return None
-    row.last_used_at = utcnow()
+    now = utcnow()
+    # Recorded with the request's own commit, at most once a minute: "last used" is for
+    # spotting stale tokens, not worth a write on every call.
+    if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
+        row.last_used_at = now
     return row.user
+
+
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 def _hash(token: str) -> str:

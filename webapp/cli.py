@@ -162,7 +162,11 @@ def demo(serve, port):
     summary = seed_demo(current_app.config["WORKFLOWS_DIR"])
     click.echo(summary)
     if serve:
-        current_app.run(host="127.0.0.1", port=port, debug=False, use_reloader=False)
+        # Flask ignores app.run() inside a CLI command; serve with werkzeug directly.
+        from werkzeug.serving import run_simple
+
+        click.echo(f"Serving on http://127.0.0.1:{port}/ (Ctrl-C to stop)")
+        run_simple("127.0.0.1", port, current_app._get_current_object(), threaded=True)
 
 
 @click.command()

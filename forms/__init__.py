@@ -46,6 +46,7 @@ __all__ = [
     "EmptyForm",
     "TaskForm",
     "UnknownFormKey",
+    "as_formdata",
     "build_form_class",
     "field_schema",
     "form_for",
@@ -111,6 +112,14 @@ def load_form(form_cls: type[TaskForm], payload: dict, obj_data: dict | None = N
     for key, value in payload.items():
         _flatten(str(key), value, pairs)
     return form_cls(formdata=MultiDict(pairs), meta={"csrf": False})
+
+
+def as_formdata(name: str, value) -> list[tuple[str, str]]:
+    """A value as the (name, text) pairs a browser would post for it; TypeError if it cannot be
+    a form value. Used by load_form and by the task page's prefill, so both parse alike."""
+    pairs: list[tuple[str, str]] = []
+    _flatten(name, value, pairs)
+    return pairs
 
 
 def _flatten(name: str, value, pairs: list) -> None:

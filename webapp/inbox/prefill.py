@@ -4,6 +4,8 @@ from werkzeug.datastructures import MultiDict
 from wtforms import SubmitField
 from wtforms.csrf.core import CSRFTokenField
 
+from forms import as_formdata
+
 CONDITION_ROWS = 3  # empty condition rows offered on a gate decision
 
 
@@ -17,8 +19,10 @@ def prefill_form(form, data: dict):
         field = form._fields.get(name)
         if field is None or isinstance(field, CSRFTokenField | SubmitField):
             continue
-        pairs: list[tuple[str, str]] = []
-        _pairs(field.name, value, pairs)
+        try:
+            pairs = as_formdata(field.name, value)
+        except TypeError:
+            continue  # not something a form field can hold
         if pairs:
             field.process(MultiDict(pairs))
     return form
@@ -31,27 +35,3 @@ def pad_entries(form, name: str = "conditions", rows: int = CONDITION_ROWS):
         while len(field.entries) < rows:
             field.append_entry()
     return form
-
-
-def _pairs(name: str, value, out: list) -> None:
-    if value is None:
-        return
-    if isinstance(value, dict):
-        for key, item in value.items():
-            _pairs(f"{name}-{key}", item, out)
-    elif isinstance(value, list | tuple):
-        if any(isinstance(item, dict | list | tuple) for item in value):
-            for index, item in enumerate(value):
-                _pairs(f"{name}-{index}", item, out)
-        else:
-            out.extend((name, _text(item)) for item in value if item is not None)
-    else:
-        out.append((name, _text(value)))
-
-
-def _text(value) -> str:
-    if isinstance(value, bool):
-        return "y" if value else ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)

@@ -68,14 +68,29 @@ def queue_query(user: User) -> Select:
     )
 
 
+TASK_LISTS = ("assigned", "queues", "all")
+
+
+def task_list_query(user: User, which: str) -> Select:
+    """Open tasks assigned to the user, in the user's queues, or both."""
+    if which == "assigned":
+        return assigned_query(user)
+    if which == "queues":
+        return queue_query(user)
+    mine, queued = assigned_query(user).whereclause, queue_query(user).whereclause
+    return select(HumanTask).where(or_(mine, queued))
+
+
 def list_inbox(
     user: User,
     which: str = "assigned",
-    filters: InboxFilter = InboxFilter(),
+    filters: InboxFilter | None = None,
     page: int = 1,
     per_page: int = PAGE_SIZE,
 ) -> Page:
-    query = assigned_query(user) if which == "assigned" else queue_query(user)
+    """One page of the user's open tasks (`which` in TASK_LISTS), soonest due first."""
+    filters = filters or InboxFilter()
+    query = task_list_query(user, which)
     if filters.project_id:
         query = query.where(HumanTask.project_id == filters.project_id)
     if filters.stage:

@@ -147,7 +147,7 @@ def task_context(row: HumanTask, viewer: User, prefill: bool = True) -> TaskCont
             for c in gates.open_conditions(project.id)
         ],
         documents=[],
-        prefill=_prefill(row) if prefill else {},
+        prefill=workflow_prefill(row) if prefill else {},
         package=gate_package(row) if row.gate else None,
     )
 
@@ -226,7 +226,8 @@ def _scores(data: dict) -> dict:
     return {label: data.get(name) for name, label, _weight in SHOULD_MEET_CRITERIA}
 
 
-def _prefill(row: HumanTask) -> dict:
+def workflow_prefill(row: HumanTask) -> dict:
+    """This open task's workflow data that may prefill its form (never an earlier judgement)."""
     if not row.is_open:
         return {}
     try:

@@ -48,6 +48,7 @@ def list_tasks():
 @bp.get("/tasks/<int:task_id>")
 def get_task(task_id: int):
     row = task_page.visible_task(task_id, caller())
+    task_page.ensure_can_see(row, caller())
     return jsonify(schemas.task_detail(row, caller()))
 
 

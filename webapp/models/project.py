@@ -39,7 +39,9 @@ class Project(db.Model):
     sponsor: Mapped[User] = relationship(foreign_keys=[sponsor_id])
 
     def person_for(self, role: str) -> User | None:
-        return {"pm": self.pm, "sponsor": self.sponsor}.get(role)
+        """The active person holding a project role; None sends their work to the PMO queue."""
+        person = {"pm": self.pm, "sponsor": self.sponsor}.get(role)
+        return person if person is not None and person.active else None
 
 
 class StageHistory(db.Model):

@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..models import AuditEvent
+from ..models import GateCondition
 from ..models import GateDecision
 from ..models import HumanTask
 from ..models import Project
@@ -140,7 +141,12 @@ def visible_projects_query(user: User) -> Select:
             ),
         ),
     )
-    return query.where(or_(Project.pm_id == user.id, Project.sponsor_id == user.id, involved))
+    owns_condition = exists().where(
+        GateCondition.project_id == Project.id, GateCondition.owner_id == user.id
+    )
+    return query.where(
+        or_(Project.pm_id == user.id, Project.sponsor_id == user.id, involved, owns_condition)
+    )
 
 
 def list_projects(

@@ -5,14 +5,12 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import or_
 from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Project
 from ..models import User
 from ..models import WorkflowInstance
-from ..roles import PORTFOLIO_ROLES
 from .audit import record_event
 from .errors import NotFound
 from .errors import NotPermitted
@@ -92,31 +90,11 @@ def get_project(project_id: int, viewer: User) -> Project:
 
 
 def can_view(user: User, project: Project) -> bool:
-    if user.has_role(*PORTFOLIO_ROLES):
-        return True
-    if user.id in (project.pm_id, project.sponsor_id):
-        return True
-    from ..models import GateCondition
-    from ..models import HumanTask
-    from ..models import TaskCandidate
+    """One rule for pages, API and lists: the project is in the user's visible projects."""
+    from .inbox import visible_projects_query
 
-    involved = db.session.scalar(
-        select(HumanTask.id)
-        .outerjoin(TaskCandidate)
-        .where(HumanTask.project_id == project.id)
-        .where(
-            or_(
-                HumanTask.assignee_id == user.id,
-                TaskCandidate.user_id == user.id,
-                TaskCandidate.role.in_(user.roles),
-                HumanTask.completed_by_id == user.id,
-            )
-        )
-        .limit(1)
-    ) or db.session.scalar(
-        select(GateCondition.id).filter_by(project_id=project.id, owner_id=user.id).limit(1)
-    )
-    return involved is not None
+    query = visible_projects_query(user).where(Project.id == project.id).limit(1)
+    return db.session.scalar(query.with_only_columns(Project.id)) is not None
 
 
 def lifecycle_instance(project: Project) -> WorkflowInstance:

@@ -36,6 +36,7 @@ from .instances import load_workflow
 from .projects import can_view
 from .tasks import can_work_on
 from .tasks import get_task
+from .tasks import is_candidate
 
 PACKAGE_FORMS = ("gate_submission", "gate_readiness", "gate_score")
 # Judgements are made afresh at every gate: never prefilled from an earlier gate's data
@@ -118,6 +119,13 @@ def visible_task(task_id: int, viewer: User) -> HumanTask:
     return row
 
 
+def ensure_can_see(row: HumanTask, viewer: User) -> None:
+    """A task's details (and its workflow data) are for the people it is or was offered to."""
+    if viewer.id in (row.assignee_id, row.completed_by_id) or is_candidate(viewer, row):
+        return
+    raise NotPermitted(f"{row.title} is not assigned to you or to one of your queues.")
+
+
 def ensure_can_complete(row: HumanTask, viewer: User) -> None:
     """InvalidTransition when the task moved on (done, or claimed away from the viewer's queue);
     NotPermitted when it was never the viewer's."""
@@ -128,7 +136,7 @@ def ensure_can_complete(row: HumanTask, viewer: User) -> None:
     if can_work_on(viewer, row):
         return
     holder = _assignee(row)
-    if holder is not None and _is_candidate(viewer, row):
+    if holder is not None and is_candidate(viewer, row):
         raise InvalidTransition(f"{row.title} was claimed by {holder.display_name}.")
     raise NotPermitted(f"{row.title} is not assigned to you or to one of your queues.")
 
@@ -240,10 +248,6 @@ def workflow_prefill(row: HumanTask) -> dict:
 def _assignee(row: HumanTask) -> User | None:
     """By id: the relationship may still hold the previous assignee in a long-lived session."""
     return db.session.get(User, row.assignee_id) if row.assignee_id is not None else None
-
-
-def _is_candidate(user: User, row: HumanTask) -> bool:
-    return any(c.user_id == user.id or (c.role and c.role in user.roles) for c in row.candidates)
 
 
 def _can_close(user: User, condition: GateCondition, project: Project) -> bool:

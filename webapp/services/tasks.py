@@ -19,8 +19,8 @@ from ..extensions import db
 from ..models import AuditEvent
 from ..models import HumanTask
 from ..models import Project
-from ..models import WorkflowInstance
 from ..models import User
+from ..models import WorkflowInstance
 from ..models.types import utcnow
 from ..roles import ROLES
 from . import gates
@@ -60,12 +60,17 @@ def get_task(human_task_id: int) -> HumanTask:
     return row
 
 
+def is_candidate(user: User, row: HumanTask) -> bool:
+    """The task was offered to the user, by name or through one of their group roles."""
+    return any(c.user_id == user.id or (c.role and c.role in user.roles) for c in row.candidates)
+
+
 def can_work_on(user: User, row: HumanTask) -> bool:
     if not row.is_open or not user.is_active:
         return False
     if row.assignee_id is not None:
         return row.assignee_id == user.id
-    return any(c.user_id == user.id or (c.role and c.role in user.roles) for c in row.candidates)
+    return is_candidate(user, row)
 
 
 def form_class_for(row: HumanTask):
@@ -124,10 +129,10 @@ def claim_task(human_task_id: int, actor: User) -> HumanTask:
     row = _open_task(human_task_id)
     if row.assignee_id == actor.id:
         return row
+    if not is_candidate(actor, row):  # permission first: others learn nothing of the holder
+        raise NotPermitted(f"task {row.id} is not in your queues")
     if row.assignee_id is not None:
         raise InvalidTransition(f"task {row.id} is already claimed by {row.assignee.display_name}")
-    if not can_work_on(actor, row):
-        raise NotPermitted(f"task {row.id} is not in your queues")
     with _one_transaction(row, actor, f"task {row.id} ({row.title})"):
         _assign(row, actor)
         row.claimed_by_id, row.claimed_at = actor.id, utcnow()

@@ -1,9 +1,9 @@
 """Accounts, roles and API tokens."""
 
 import hashlib
-from datetime import timedelta
 import secrets
 from collections.abc import Iterable
+from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import select

@@ -1,4 +1,4 @@
-"""Project forms: start a project, and filter the project list.
+"""Project forms: start a project, filter the list, close a condition, reassign a task.
 
 Not task forms, so they are not in FORM_REGISTRY. Choices (people, lifecycles, stages) are set
 by the view from the database; the forms themselves never query it. Who may be PM or sponsor,
@@ -74,3 +74,16 @@ class ProjectFilterForm(FlaskForm):
     )
     pm = SelectField("Project manager", validate_choice=False)
     sponsor = SelectField("Sponsor", validate_choice=False)
+
+
+class CloseConditionForm(FlaskForm):
+    note = StringField("Closing note", validators=[Optional(), Length(max=500)],
+                       description="Optional: how it was met.")
+    submit = SubmitField("Close condition")
+
+
+class ReassignTaskForm(FlaskForm):
+    """PMO and administrators hand an open task to someone; choices are set by the view."""
+
+    assignee = SelectField("Assign to", validators=[DataRequired()])
+    submit = SubmitField("Reassign")

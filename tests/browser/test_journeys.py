@@ -8,16 +8,11 @@ test-results/<test id>/.
 import re
 
 from playwright.sync_api import expect
-from sqlalchemy import select
 
 from tests.factories import complete as complete_step
 from tests.factories import make_user
 from tests.factories import pass_gate
 from tests.factories import start_project
-from webapp.extensions import db
-from webapp.models import GateCondition
-from webapp.models import User
-from webapp.services import gates
 
 from .pages import complete
 from .pages import current_stage
@@ -65,13 +60,6 @@ def _at_gate_2_scoring(code: str) -> int:
     complete_step(project, "submit_gate_package")
     complete_step(project, "check_gate_readiness")
     return project.id
-
-
-def _close_condition(project_id: int, owner: str, note: str) -> str:
-    """What the condition's owner cannot do in the UI once only the sponsor holds a task."""
-    condition = db.session.scalar(select(GateCondition).filter_by(project_id=project_id))
-    user = db.session.scalar(select(User).filter_by(username=owner))
-    return gates.close_condition(condition.id, user, note).status
 
 
 # -- journeys ------------------------------------------------------------------------------
@@ -167,7 +155,7 @@ def test_pm_starts_a_project_and_the_sponsor_passes_gate_1(login_as, shot):
 
 
 def test_conditional_go_blocks_gate_2_until_its_condition_is_closed(login_as, seed, shot):
-    project_id = seed(_at_gate_1_decision, "PRJ-202")
+    seed(_at_gate_1_decision, "PRJ-202")
 
     sam = login_as("sam")
     open_task(sam, "Decide gate")
@@ -238,16 +226,16 @@ def test_conditional_go_blocks_gate_2_until_its_condition_is_closed(login_as, se
     expect(current_stage(sam)).to_contain_text("Stage 2 – Planning")
     expect(sam.get_by_role("region", name="Gate decisions")).not_to_contain_text("Gate 2")
 
-    # The owner closes the condition. The project page lists it, but the only close control
-    # the UI has is on a task page of someone holding a task of this project, and at this
-    # point only the sponsor does (see the report): close it through the service.
+    # The owner closes the condition from the project page: she holds no task of it now.
     fin.reload()
     open_project(fin, "PRJ-202")
     expect(fin.get_by_role("region", name="Gate decisions")).to_contain_text(
         "Confirm vendor pricing")
     shot(fin, "owner finds the open condition on the project page")
-    assert seed(_close_condition, project_id, "fin", "Pricing signed by the vendor") == "closed"
-    fin.reload()
+    decisions = fin.get_by_role("region", name="Gate decisions")
+    decisions.get_by_label("Closing note").fill("Pricing signed by the vendor")
+    decisions.get_by_role("button", name="Close condition").click()
+    expect(flash(fin, "Condition closed: Confirm vendor pricing")).to_be_visible()
     expect(fin.get_by_role("region", name="Gate decisions").get_by_text("Closed")).to_be_visible()
     expect(fin.get_by_text("Pricing signed by the vendor")).to_be_visible()
     shot(fin, "condition closed")

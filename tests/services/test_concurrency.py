@@ -108,3 +108,44 @@ def test_two_workers_fire_a_due_timer_once(ctx, people, library):
         r.task_name for r in db.session.scalars(select(HumanTask).filter_by(status="open"))
     ] == ["escalate_overdue_decision"]
     assert check_inbox() == []
+
+
+def test_a_failing_timer_is_postponed_and_does_not_block_healthy_ones(ctx, people, library):
+    from datetime import timedelta
+
+    from tests.factories import complete
+    from webapp.engine import runner
+    from webapp.models import WorkflowInstance
+    from webapp.services import timers
+
+    broken, healthy = start_project(code="BRK-1"), start_project(code="OK-1")
+    for project in (broken, healthy):
+        complete(project, "prepare_charter")
+        complete(project, "submit_gate_package")
+        complete(project, "check_gate_readiness")
+    instances = {i.project_id: i for i in db.session.scalars(select(WorkflowInstance))}
+    due = max(i.next_timer_at for i in instances.values()) + timedelta(seconds=1)
+    real_fire = runner.fire_due_timers
+
+    def fire(workflow):
+        ready = runner.ready_task_ids(workflow)[0]
+        if runner.task_data(workflow, ready)["project_code"] == "BRK-1":
+            raise ZeroDivisionError("division by zero in a BPMN script")
+        return real_fire(workflow)
+
+    import unittest.mock
+
+    import time_machine
+
+    with unittest.mock.patch.object(timers.runner, "fire_due_timers", fire), \
+            time_machine.travel(due, tick=False):
+        assert timers.run_due_timers(now=due, limit=1) in (0, 1)
+        assert timers.run_due_timers(now=due, limit=1) in (0, 1)
+    db.session.expire_all()
+    broken_row = db.session.get(WorkflowInstance, instances[broken.id].id)
+    assert broken_row.next_timer_at >= due + timers.RETRY_AFTER - timedelta(seconds=1)
+    actions = list(db.session.scalars(select(AuditEvent.action)))
+    assert actions.count("timer_failed") == 1 and actions.count("timer_fired") == 1
+    assert [r.task_name for r in db.session.scalars(
+        select(HumanTask).filter_by(project_id=healthy.id, status="open"))] == [
+        "escalate_overdue_decision"]

@@ -197,3 +197,22 @@ def test_a_save_near_the_depth_limit_is_refused_and_nothing_saved(project, monke
         complete(project, "prepare_charter")
     assert db.session.scalar(select(WorkflowInstance)).lock_version == before
     assert open_task(project, "prepare_charter")
+
+
+def test_work_for_a_deactivated_sponsor_goes_to_the_pmo_queue_and_can_be_reassigned(
+    project, people
+):
+    from webapp.services.tasks import reassign_task
+    from webapp.services.users import set_active
+
+    complete(project, "prepare_charter")
+    complete(project, "submit_gate_package")
+    set_active(people["sam"].id, False, people["ada"])
+    complete(project, "check_gate_readiness")
+    row = open_task(project, "decide_gate")
+    assert row.assignee_id is None and [c.role for c in row.candidates] == ["pmo"]
+    reassign_task(row.id, "sue", people["gwen"])
+    row = open_task(project, "decide_gate")
+    assert row.assignee.username == "sue"
+    complete(project, "decide_gate", user=people["sue"], decision="go")
+    assert project.stage == "Stage 2 – Planning"

@@ -369,6 +369,8 @@ def _tasks(*tables):
 
 
 CONDITION = "/tasks/{task[scoring]}/conditions/{condition}/close"
+CLOSERS = frozenset({"cora", "pat", "gwen", "ada"})  # owner, PM, PMO, admin
+SUPERVISORS = frozenset({"gwen", "ada"})
 
 ROWS: list[Row] = [
     # Signing in and out; API tokens (someone else's token is not theirs to know).
@@ -390,6 +392,22 @@ ROWS: list[Row] = [
         body={"note": "Risk owner named"}, effect="condition_closed"),
     Row("POST", "/tasks/{task[charter]}/conditions/{condition}/close", {NOT_FOUND: OTHERS},
         body={"note": "Through another project's task"}),
+    Row("POST", "/projects/{project[PRJ-4]}/conditions/{condition}/close",
+        {to("/projects/{project[PRJ-4]}"): CLOSERS, FORBIDDEN: SEES_SCORING - CLOSERS,
+         NOT_FOUND: OTHERS},
+        body={"note": "Risk owner named"}, effect="condition_closed"),
+    Row("POST", "/api/v1/projects/{project[PRJ-4]}/conditions/{condition}/close",
+        {OK: CLOSERS, FORBIDDEN: SEES_SCORING - CLOSERS, NOT_FOUND: OTHERS},
+        body={"note": "Risk owner named"}, effect="condition_closed"),
+    Row("POST", "/projects/{project[PRJ-1]}/conditions/{condition}/close", {NOT_FOUND: OTHERS},
+        body={"note": "Through another project"}),
+    # Reassigning: the PMO and administrators only.
+    Row("POST", "/projects/{project[PRJ-1]}/tasks/{task[charter]}/reassign",
+        {to("/projects/{project[PRJ-1]}"): SUPERVISORS, FORBIDDEN: OTHERS},
+        body={"assignee": "max"}, task="charter", effect="reassigned"),
+    Row("POST", "/api/v1/tasks/{task[charter]}/reassign",
+        {OK: SUPERVISORS, FORBIDDEN: SEES_OURS - SUPERVISORS, NOT_FOUND: OTHERS},
+        body={"assignee": "max"}, task="charter", effect="reassigned"),
     # Projects: lists for everyone (filtered), starting one for starters, pages for who knows.
     Row("GET", "/projects/", {OK: OTHERS}, listed=PROJECT_LIST),
     Row("GET", "/api/v1/projects", {OK: OTHERS}, listed=PROJECT_LIST),
@@ -546,6 +564,10 @@ def _condition_closed(before, after, world, actor, row):
     assert (world["condition"], "closed") in after["conditions"]
 
 
+def _reassigned(before, after, world, actor, row):
+    assert _task(after, world, row)[1:3] == ("open", world["user"]["max"])
+
+
 def _project_created(before, after, world, actor, row):
     assert {p[1] for p in after["projects"] - before["projects"]} == {"NEW-1"}
 
@@ -579,6 +601,7 @@ EFFECTS = {
     "released": _released,
     "condition_closed": _condition_closed,
     "project_created": _project_created,
+    "reassigned": _reassigned,
     "user_added": _user_added,
     "roles_changed": _roles_changed,
     "deactivated": _deactivated,

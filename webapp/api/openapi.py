@@ -233,8 +233,8 @@ PATHS = {
          _query("stage", "Only tasks in this stage (exact name)."),
          _query("form_key", "Only this task type."), *PAGING])},
     "/tasks/{task_id}": {"get": _operation(
-        "A task with its form's field schema. Visible on any project the caller can view.",
-        {"200": _json(_ref("TaskDetail"), "The task.")}, (404,), [TASK_ID])},
+        "A task with its form's field schema: for the people it is or was offered to.",
+        {"200": _json(_ref("TaskDetail"), "The task.")}, (403, 404), [TASK_ID])},
     "/tasks/{task_id}/claim": {"post": _operation(
         "Take a queue task: it becomes assigned to the caller.",
         {"200": _json(_ref("TaskAction"), "Claimed (or already the caller's).")},
@@ -243,6 +243,12 @@ PATHS = {
         "Return a claimed task to its queue (own tasks; PMO/admin: anyone's).",
         {"200": _json(_ref("TaskAction"), "Released (or already unassigned).")},
         (403, 404, 409), [TASK_ID])},
+    "/tasks/{task_id}/reassign": {"post": _operation(
+        "Give an open task to a named user (PMO and administrators only).",
+        {"200": _json(_ref("TaskAction"), "Reassigned.")}, (403, 404, 409, 422), [TASK_ID],
+        requestBody={"required": True, "content": {"application/json": {"schema": _object(
+            {"assignee": {"type": "string", "description": "Username of an active user."}},
+            ["assignee"])}}})},
     "/tasks/{task_id}/complete": {"post": _operation(
         "Submit the task's form and run the workflow on.",
         {"200": _json(_ref("Completion"), "Completed.")}, (403, 404, 409, 422), [TASK_ID],
@@ -269,6 +275,13 @@ PATHS = {
     "/projects/{project_id}": {"get": _operation(
         "A project with its gate decisions, open tasks and audit trail.",
         {"200": _json(_ref("ProjectDetail"), "The project.")}, (404,), [PROJECT_ID])},
+    "/projects/{project_id}/conditions/{condition_id}/close": {"post": _operation(
+        "Close an open gate condition (its owner, the project's PM, the PMO).",
+        {"200": _json(_ref("Condition"), "Closed.")}, (403, 404, 409, 422),
+        [PROJECT_ID, _path_id("condition_id", "condition")],
+        requestBody={"required": False, "content": {"application/json": {"schema": _object(
+            {"note": {"type": "string", "maxLength": 500,
+                      "description": "How it was met."}})}}})},
     "/projects/{project_id}/documents": {"get": _operation(
         "Documents generated for a project.",
         {"200": _json(_ref("Documents"), "The documents.")}, (404,), [PROJECT_ID])},

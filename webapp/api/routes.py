@@ -14,10 +14,12 @@ from flask import url_for
 from ..models.project import PROJECT_STATUSES
 from ..roles import ROLES
 from ..services import api_views
+from ..services import gates
 from ..services import inbox
 from ..services import projects
 from ..services import task_page
 from ..services import tasks
+from ..services.errors import ValidationFailed
 from . import bp
 from . import params
 from . import schemas
@@ -67,6 +69,17 @@ def release_task(task_id: int):
     return jsonify(task=schemas.task_item(row), message=f"{row.title} is back in {queue}.")
 
 
+@bp.post("/tasks/<int:task_id>/reassign")
+def reassign_task(task_id: int):
+    task_page.visible_task(task_id, caller())
+    payload = params.json_object()
+    username = payload.get("assignee")
+    if not isinstance(username, str) or not username.strip():
+        raise ValidationFailed([("assignee", "give the username to assign the task to")])
+    row = tasks.reassign_task(task_id, username.strip(), caller())
+    return jsonify(task=schemas.task_item(row), message=f"{row.title} reassigned.")
+
+
 @bp.post("/tasks/<int:task_id>/complete")
 def complete_task(task_id: int):
     row = task_page.visible_task(task_id, caller())
@@ -105,6 +118,17 @@ def create_project():
 def get_project(project_id: int):
     project = projects.get_project(project_id, caller())
     return jsonify(schemas.project_detail(project))
+
+
+@bp.post("/projects/<int:project_id>/conditions/<int:condition_id>/close")
+def close_condition(project_id: int, condition_id: int):
+    project = projects.get_project(project_id, caller())
+    condition = gates.project_condition(project.id, condition_id)
+    note = params.json_object().get("note")
+    if note is not None and (not isinstance(note, str) or len(note) > 500):
+        raise ValidationFailed([("note", "a text of at most 500 characters")])
+    closed = gates.close_condition(condition.id, caller(), note or None)
+    return jsonify(schemas.condition(closed))
 
 
 @bp.get("/projects/<int:project_id>/documents")

@@ -1,11 +1,7 @@
-"""Web-only forms of the inbox: list filters (GET, no CSRF) and closing a condition."""
+"""Web-only forms of the inbox: list filters (GET, no CSRF)."""
 
-from flask_wtf import FlaskForm
 from wtforms import Form
 from wtforms import SelectField
-from wtforms import StringField
-from wtforms import SubmitField
-from wtforms.validators import Length
 from wtforms.validators import Optional
 
 from ..services.inbox import InboxFilter
@@ -34,9 +30,3 @@ class InboxFilterForm(Form):
     @property
     def active(self) -> bool:
         return any(self.to_filter().__dict__.values())
-
-
-class CloseConditionForm(FlaskForm):
-    note = StringField("Closing note", validators=[Optional(), Length(max=500)],
-                       description="Optional: how it was met.")
-    submit = SubmitField("Close condition")

@@ -7,6 +7,8 @@ from flask import url_for
 from flask_login import current_user
 from flask_login import login_required
 
+from forms.projects import CloseConditionForm
+
 from ..form_errors import populate_errors
 from ..models.types import utcnow
 from ..services import gates
@@ -16,7 +18,6 @@ from ..services.errors import InvalidTransition
 from ..services.errors import ValidationFailed
 from ..view_helpers import actor
 from . import bp
-from .forms import CloseConditionForm
 from .prefill import pad_entries
 from .prefill import prefill_form
 

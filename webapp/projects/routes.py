@@ -11,11 +11,16 @@ from flask import url_for
 from flask_login import current_user
 from flask_login import login_required
 
+from forms.projects import CloseConditionForm
 from forms.projects import NewProjectForm
 from forms.projects import ProjectFilterForm
+from forms.projects import ReassignTaskForm
 
 from ..form_errors import populate_errors
 from ..security import role_required
+from ..services import gates
+from ..services import tasks as task_service
+from ..services.errors import InvalidTransition
 from ..services.errors import ValidationFailed
 from ..services.inbox import list_projects
 from ..services.inbox import project_decisions
@@ -27,6 +32,9 @@ from ..services.projects import open_task_counts
 from ..services.projects import project_diagram
 from ..services.projects import stage_tracker
 from ..services.projects import start_project
+from ..services.tasks import SUPERVISOR_ROLES
+from ..services.users import list_users
+from ..view_helpers import actor
 from . import bp
 from .helpers import fill_filter_choices
 from .helpers import fill_new_project_choices
@@ -61,7 +69,7 @@ def new():
     fill_new_project_choices(form)
     if form.validate_on_submit():
         try:
-            project = start_project(new_project_command(form), current_user)
+            project = start_project(new_project_command(form), actor())
         except ValidationFailed as exc:
             populate_errors(form, exc.reasons)
         else:
@@ -82,7 +90,47 @@ def show(project_id: int):
         decisions=project_decisions(project.id),
         timeline=project_timeline(project.id),
         holder=task_holder,
+        can_close=lambda condition: gates.can_close(current_user, condition, project),
+        reassign_form=_reassign_form() if current_user.has_role(*SUPERVISOR_ROLES) else None,
     )
+
+
+@bp.post("/<int:project_id>/conditions/<int:condition_id>/close")
+@login_required
+def close_condition(project_id: int, condition_id: int):
+    project = get_project(project_id, current_user)
+    condition = gates.project_condition(project.id, condition_id)
+    form = CloseConditionForm()
+    if form.validate_on_submit():
+        try:
+            gates.close_condition(condition.id, actor(), form.note.data or None)
+            flash(f"Condition closed: {condition.description}", "success")
+        except InvalidTransition as exc:
+            flash(exc.message, "warning")
+    return redirect(url_for("projects.show", project_id=project.id))
+
+
+@bp.post("/<int:project_id>/tasks/<int:task_id>/reassign")
+@role_required(*SUPERVISOR_ROLES)
+def reassign(project_id: int, task_id: int):
+    project = get_project(project_id, current_user)
+    row = task_service.get_task(task_id)
+    form = _reassign_form()
+    if row.project_id != project.id:
+        return redirect(url_for("projects.show", project_id=project.id))
+    if form.validate_on_submit():
+        try:
+            row = task_service.reassign_task(row.id, form.assignee.data, actor())
+            flash(f"{row.title} reassigned to {row.assignee.display_name}.", "success")
+        except (InvalidTransition, ValidationFailed) as exc:
+            flash(exc.message, "warning")
+    return redirect(url_for("projects.show", project_id=project.id))
+
+
+def _reassign_form() -> ReassignTaskForm:
+    form = ReassignTaskForm()
+    form.assignee.choices = [(u.username, u.display_name) for u in list_users() if u.active]
+    return form
 
 
 @bp.get("/<int:project_id>/diagram")

@@ -122,13 +122,27 @@ def open_conditions(project_id: int) -> list[GateCondition]:
     )
 
 
+CONDITION_CLOSERS = ("pmo", "admin")
+
+
+def can_close(user, condition: GateCondition, project) -> bool:
+    """The condition's owner, the project's PM and the PMO may close a condition."""
+    return user.id in (condition.owner_id, project.pm_id) or user.has_role(*CONDITION_CLOSERS)
+
+
+def project_condition(project_id: int, condition_id: int) -> GateCondition:
+    condition = db.session.get(GateCondition, condition_id)
+    if condition is None or condition.project_id != project_id:
+        raise NotFound(f"no condition {condition_id} on this project")
+    return condition
+
+
 def close_condition(condition_id: int, actor, note: str | None = None) -> GateCondition:
     condition = db.session.get(GateCondition, condition_id)
     if condition is None:
         raise NotFound(f"no gate condition {condition_id}")
     project = db.session.get(Project, condition.project_id)
-    allowed = actor.id in (condition.owner_id, project.pm_id) or actor.has_role("pmo", "admin")
-    if not allowed:
+    if not can_close(actor, condition, project):
         raise NotPermitted(
             "only the condition's owner, the project manager or the PMO can close it"
         )

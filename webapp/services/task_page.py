@@ -47,7 +47,6 @@ FRESH_FIELDS = frozenset({
     *(name for name, _label, _help in MUST_MEET_CRITERIA),
     *(name for name, _label, _weight in SHOULD_MEET_CRITERIA),
 })
-CONDITION_CLOSERS = ("pmo", "admin")  # besides the owner and the PM (as services.gates)
 
 
 @dataclass(frozen=True)
@@ -151,7 +150,7 @@ def task_context(row: HumanTask, viewer: User, prefill: bool = True) -> TaskCont
         holder=holder_label(row),
         decisions=inbox.project_decisions(project.id),
         open_conditions=[
-            OpenCondition(c, c.decision_row.gate_title, _can_close(viewer, c, project))
+            OpenCondition(c, c.decision_row.gate_title, gates.can_close(viewer, c, project))
             for c in gates.open_conditions(project.id)
         ],
         documents=[],
@@ -249,6 +248,3 @@ def _assignee(row: HumanTask) -> User | None:
     """By id: the relationship may still hold the previous assignee in a long-lived session."""
     return db.session.get(User, row.assignee_id) if row.assignee_id is not None else None
 
-
-def _can_close(user: User, condition: GateCondition, project: Project) -> bool:
-    return user.id in (condition.owner_id, project.pm_id) or user.has_role(*CONDITION_CLOSERS)

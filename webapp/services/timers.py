@@ -6,12 +6,12 @@ re-checking that it is still due, so several workers never fire the same timer t
 
 import logging
 from datetime import datetime
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..engine import runner
-from ..engine.errors import EngineError
 from ..extensions import db
 from ..models import Project
 from ..models import WorkflowInstance
@@ -21,6 +21,8 @@ from .instances import load_workflow
 from .instances import save_workflow
 
 log = logging.getLogger(__name__)
+
+RETRY_AFTER = timedelta(minutes=15)
 
 
 def due_instance_ids(now: datetime, limit: int) -> list[int]:
@@ -43,10 +45,33 @@ def run_due_timers(
     for instance_id in due_instance_ids(now, limit):
         try:
             fired += _fire_instance(instance_id, now, script_timeout)
-        except (StaleDataError, EngineError) as exc:
+        except StaleDataError:  # a request or another worker saved it first: its turn is over
             db.session.rollback()
-            log.warning("timer on instance %s not fired: %s", instance_id, exc)
+        except Exception as exc:  # noqa: BLE001 - one broken instance must not stop the worker
+            db.session.rollback()
+            log.warning("timer on instance %s failed: %s", instance_id, exc)
+            _postpone(instance_id, now, exc)
     return fired
+
+
+def _postpone(instance_id: int, now: datetime, exc: Exception) -> None:
+    """Retry a failing timer later instead of at every poll, ahead of every healthy one."""
+    instance = db.session.get(WorkflowInstance, instance_id)
+    if instance is None:
+        return
+    instance.next_timer_at = now + RETRY_AFTER
+    record_event(
+        "timer_failed",
+        f"Timer failed, retrying at {instance.next_timer_at:%Y-%m-%d %H:%M} UTC: {exc}"[:300],
+        instance=instance,
+        project=db.session.get(Project, instance.project_id),
+        details={"error": f"{type(exc).__name__}: {exc}"[:1000]},
+    )
+    try:
+        db.session.commit()
+    except Exception:  # noqa: BLE001 - the database itself is failing: leave it for next poll
+        db.session.rollback()
+        log.exception("could not postpone the timer of instance %s", instance_id)
 
 
 def _fire_instance(instance_id: int, now: datetime, script_timeout: float) -> int:

@@ -102,3 +102,9 @@ def library(ctx):
     from .factories import deploy_library
 
     return deploy_library()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def delete_output_dir():
+    """pytest-playwright wipes test-results/ at the start of every run, including runs without
+    a browser; keep the browser screenshots of the last browser run instead."""

@@ -1,9 +1,11 @@
 """Tollgate: BPMN stage-gate workflows for project management offices."""
 
 import os
+import secrets
 from datetime import timedelta
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -19,14 +21,41 @@ def create_app(test_config: dict | None = None) -> Flask:
         path = os.path.join(app.instance_path, "tollgate.sqlite")
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{path}"
     app.config["SQLALCHEMY_DATABASE_URI"] = _normalise_db_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if app.config["SECRET_KEY"] == "change-me" and not app.config.get("TESTING"):
+        app.config["SECRET_KEY"] = _instance_secret_key(app.instance_path)
     app.permanent_session_lifetime = timedelta(minutes=int(app.config["SESSION_MINUTES"]))
 
+    app.url_map.converters["int"] = _DatabaseInt
     _configure_extensions(app)
     _configure_blueprints(app)
     from . import cli
 
     cli.register(app)
     return app
+
+
+def _instance_secret_key(instance_path: str) -> str:
+    """A random key kept in the instance folder: never a known default signing sessions."""
+    path = os.path.join(instance_path, "secret_key")
+    if not os.path.exists(path):
+        os.makedirs(instance_path, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first: use theirs
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_hex(32))
+    with open(path) as handle:
+        return handle.read().strip()
+
+
+class _DatabaseInt(IntegerConverter):
+    """`<int:...>` ids beyond a 64-bit column match no route (404) instead of overflowing."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def _normalise_db_url(url: str) -> str:

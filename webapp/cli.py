@@ -121,10 +121,7 @@ def worker(once, poll):
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
     while True:
-        fired = run_due_timers(
-            limit=int(config["WORKER_BATCH_SIZE"]),
-            script_timeout=float(config["SCRIPT_TIMEOUT_SECONDS"]),
-        )
+        fired = run_due_timers(limit=int(config["WORKER_BATCH_SIZE"]))
         if fired or once:
             click.echo(f"timers: advanced {fired} instance(s)")
         if once:

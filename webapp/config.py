@@ -5,8 +5,13 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
-# Signs sessions and CSRF tokens. The default is for development only.
-SECRET_KEY = "dev-not-secret"
+# Signs sessions and CSRF tokens. Left at this placeholder, the app creates a random key once
+# in the instance folder (instance/secret_key); several servers must share one real key.
+SECRET_KEY = "change-me"
+# Session cookies are not sent on cross-site requests.
+SESSION_COOKIE_SAMESITE = "Lax"
+# Set to True behind HTTPS so the session cookie never travels in clear.
+SESSION_COOKIE_SECURE = False
 # None means: SQLite file tollgate.sqlite in the instance folder (set in create_app).
 SQLALCHEMY_DATABASE_URI = None
 # BPMN/DMN process library that `tollgate deploy` reads when given no paths.

@@ -5,6 +5,7 @@ import logging
 from flask import jsonify
 from flask import render_template
 from flask import request
+from sqlalchemy.exc import DataError
 
 from .engine.errors import EngineError
 from .extensions import db
@@ -47,6 +48,17 @@ def error_response(status: int, code: str, message: str, fields: dict | None = N
 def register_error_handlers(app) -> None:
     for exc_class, status, code in _STATUS:
         app.register_error_handler(exc_class, _domain_handler(status, code))
+
+    @app.errorhandler(OverflowError)
+    @app.errorhandler(DataError)
+    def _value_out_of_range(exc):
+        # The last line of defence for input the checks missed (a number past 64 bits, a NUL
+        # character, text longer than its column): a clear 422, never a 500.
+        db.session.rollback()
+        log.info("input refused by the database: %s", exc)
+        return error_response(
+            422, "invalid", "A value is out of range, too long or contains a forbidden character."
+        )
 
     @app.errorhandler(EngineError)
     def _engine_error(exc):

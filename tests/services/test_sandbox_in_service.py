@@ -77,3 +77,17 @@ def test_hostile_script_after_a_reload_is_stopped_and_nothing_saved(people, tmp_
     assert db.session.scalar(select(WorkflowInstance.lock_version)) == version_before
     assert "task_completed" not in db.session.scalars(select(AuditEvent.action)).all()
     assert open_task(project, "fill_in").id == row.id
+
+
+def test_the_script_time_limit_comes_from_the_configuration(ctx, people):
+    ctx.config["SCRIPT_TIMEOUT_SECONDS"] = 0.2
+    bpmn = HOSTILE.replace("SCRIPT", "x = 0\nwhile True:\n    x = x + 1")
+    deploy_files({"hostile.bpmn": bpmn.encode()})
+    project = start_project(code="SLOW-1", lifecycle="hostile_lifecycle")
+    row = open_task(project, "fill_in")
+    import time
+
+    started = time.perf_counter()
+    with pytest.raises(EngineError):
+        complete_task(row.id, {"note": "x"}, people["pat"])
+    assert time.perf_counter() - started < 0.9

@@ -11,6 +11,7 @@ from decimal import InvalidOperation
 from flask import request
 
 from ..services.errors import ValidationFailed
+from ..services.inbox import MAX_PAGE
 from ..services.projects import NewProject
 
 MAX_PER_PAGE = 100
@@ -59,7 +60,7 @@ class Args:
         return value
 
     def paging(self) -> tuple[int, int]:
-        page = self.integer("page", 1)
+        page = self.integer("page", 1, maximum=MAX_PAGE)
         per_page = self.integer("per_page", DEFAULT_PER_PAGE, maximum=MAX_PER_PAGE)
         return page, per_page
 

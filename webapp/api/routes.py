@@ -7,7 +7,6 @@ someone else or changed meanwhile, 422 invalid). webapp/errors.py answers errors
 contract is published by openapi.py.
 """
 
-from flask import current_app
 from flask import jsonify
 from flask import url_for
 
@@ -108,8 +107,7 @@ def list_projects():
 @bp.post("/projects")
 def create_project():
     command = params.new_project(params.json_object())
-    timeout = current_app.config["SCRIPT_TIMEOUT_SECONDS"]
-    project = projects.start_project(command, caller(), script_timeout=timeout)
+    project = projects.start_project(command, caller())
     location = url_for("api.get_project", project_id=project.id)
     return jsonify(schemas.project_detail(project)), 201, {"Location": location}
 

@@ -1,5 +1,7 @@
 """The task page: project context, the task's form, and completing it (STYLE §7)."""
 
+import logging
+
 from flask import flash
 from flask import redirect
 from flask import render_template
@@ -9,6 +11,8 @@ from flask_login import login_required
 
 from forms.projects import CloseConditionForm
 
+from ..engine.errors import EngineError
+from ..extensions import db
 from ..form_errors import populate_errors
 from ..models.types import utcnow
 from ..services import gates
@@ -20,6 +24,8 @@ from ..view_helpers import actor
 from . import bp
 from .prefill import pad_entries
 from .prefill import prefill_form
+
+log = logging.getLogger(__name__)
 
 CONFLICT = ("Someone else completed or claimed this task while you were working on it, so "
             "nothing was saved. Your input is kept below: copy what you need.")
@@ -50,6 +56,12 @@ def complete(task_id: int):
         return _page(_context_for_resubmit(row), form, 422)
     except InvalidTransition as exc:  # ConcurrentUpdate included: done or claimed meanwhile
         return _page(_context_for_resubmit(row), form, 409, conflict=exc.message)
+    except EngineError as exc:  # the BPMN failed after this step: nothing saved, input kept
+        db.session.rollback()
+        log.error("task %s: workflow failed at %s: %s", row.id, exc.task_name, exc)
+        message = (f"The workflow could not continue after this step ({exc}). Nothing was "
+                   "saved and your input is kept below; please tell the PMO.")
+        return _page(_context_for_resubmit(row), form, 500, failure=message)
     flash(completion.message, "success")
     return redirect(url_for("inbox.index"))
 
@@ -74,11 +86,12 @@ def _context_for_resubmit(row):
     return task_page.task_context(row, current_user, prefill=False)
 
 
-def _page(context, form, status: int = 200, conflict: str | None = None):
+def _page(context, form, status: int = 200, conflict: str | None = None,
+          failure: str | None = None):
     scorecard = None
     if context.task.form_key == "gate_decision":
         pad_entries(form, "conditions")
         scorecard = task_page.scorecard(form.data)
     return render_template("inbox/task.html", ctx=context, form=form, scorecard=scorecard,
-                           conflict=conflict and f"{CONFLICT} ({conflict})",
+                           conflict=conflict and f"{CONFLICT} ({conflict})", failure=failure,
                            decision_labels=gates.DECISION_LABELS, today=utcnow().date()), status

@@ -110,8 +110,11 @@ def inbox_counts(user: User) -> dict[str, int]:
     return {"assigned": count(assigned_query(user)), "queues": count(queue_query(user))}
 
 
+MAX_PAGE = 100_000  # far past any real list; keeps OFFSET inside every database's integers
+
+
 def paginate(query: Select, page: int, per_page: int = PAGE_SIZE) -> Page:
-    page = max(1, int(page or 1))
+    page = min(max(1, int(page or 1)), MAX_PAGE)
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
     return Page(items, total or 0, page, per_page)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from dataclasses import field
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import select
 
 from ..engine import runner
@@ -36,14 +37,18 @@ class SaveOutcome:
     completed: bool = False
 
 
-def load_workflow(instance: WorkflowInstance, script_timeout: float = 1.0):
+def _script_timeout() -> float:
+    return float(current_app.config["SCRIPT_TIMEOUT_SECONDS"])
+
+
+def load_workflow(instance: WorkflowInstance):
     spec, subprocess_specs = bundle_for(instance.version).spec(instance.process_id)
-    return state.loads(instance.state, spec, subprocess_specs, script_timeout)
+    return state.loads(instance.state, spec, subprocess_specs, _script_timeout())
 
 
-def new_workflow(version, process_id: str, data: dict, script_timeout: float = 1.0):
+def new_workflow(version, process_id: str, data: dict):
     spec, subprocess_specs = bundle_for(version).spec(process_id)
-    return runner.start(spec, subprocess_specs, data, script_timeout)
+    return runner.start(spec, subprocess_specs, data, _script_timeout())
 
 
 def save_workflow(

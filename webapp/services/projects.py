@@ -37,7 +37,7 @@ class NewProject:
     lifecycle: str | None = None  # process id of a deployed lifecycle; default the standard one
 
 
-def start_project(cmd: NewProject, actor: User, script_timeout: float = 1.0) -> Project:
+def start_project(cmd: NewProject, actor: User) -> Project:
     if not actor.has_role(*STARTER_ROLES):
         raise NotPermitted("only project managers, the PMO and portfolio managers start projects")
     pm, sponsor, definition = _check_new_project(cmd)
@@ -57,7 +57,7 @@ def start_project(cmd: NewProject, actor: User, script_timeout: float = 1.0) -> 
     db.session.add(project)
     db.session.flush()
     workflow = new_workflow(
-        definition.version, definition.process_id, _start_data(project), script_timeout
+        definition.version, definition.process_id, _start_data(project)
     )
     instance = WorkflowInstance(
         project_id=project.id,
@@ -115,6 +115,10 @@ def _check_new_project(cmd: NewProject):
         problems.append(("code", f"project code {code} is already taken"))
     if not (cmd.name or "").strip():
         problems.append(("name", "a project needs a name"))
+    elif len(cmd.name.strip()) > 200:
+        problems.append(("name", "at most 200 characters"))
+    if cmd.description and len(cmd.description) > 20_000:
+        problems.append(("description", "at most 20,000 characters"))
     pm = _person(cmd.pm, "pm", "project manager", problems)
     sponsor = _person(cmd.sponsor, "sponsor", "sponsor", problems)
     if cmd.start_date and cmd.end_date and cmd.end_date < cmd.start_date:

@@ -37,14 +37,14 @@ def due_instance_ids(now: datetime, limit: int) -> list[int]:
 
 
 def run_due_timers(
-    now: datetime | None = None, limit: int = 50, script_timeout: float = 1.0
+    now: datetime | None = None, limit: int = 50
 ) -> int:
     """Fire every timer due at `now`; returns how many instances advanced."""
     now = now or utcnow()
     fired = 0
     for instance_id in due_instance_ids(now, limit):
         try:
-            fired += _fire_instance(instance_id, now, script_timeout)
+            fired += _fire_instance(instance_id, now)
         except StaleDataError:  # a request or another worker saved it first: its turn is over
             db.session.rollback()
         except Exception as exc:  # noqa: BLE001 - one broken instance must not stop the worker
@@ -74,7 +74,7 @@ def _postpone(instance_id: int, now: datetime, exc: Exception) -> None:
         log.exception("could not postpone the timer of instance %s", instance_id)
 
 
-def _fire_instance(instance_id: int, now: datetime, script_timeout: float) -> int:
+def _fire_instance(instance_id: int, now: datetime) -> int:
     instance = db.session.scalar(
         select(WorkflowInstance)
         .where(
@@ -88,7 +88,7 @@ def _fire_instance(instance_id: int, now: datetime, script_timeout: float) -> in
         db.session.rollback()
         return 0
     project = db.session.get(Project, instance.project_id)
-    workflow = load_workflow(instance, script_timeout)
+    workflow = load_workflow(instance)
     names = runner.fire_due_timers(workflow)
     save_workflow(instance, workflow, project, actor=None)
     record_event(

@@ -77,8 +77,11 @@ class ProjectFilterForm(FlaskForm):
 
 
 class CloseConditionForm(FlaskForm):
-    note = StringField("Closing note", validators=[Optional(), Length(max=500)],
-                       description="Optional: how it was met.")
+    note = StringField(
+        "Closing note",
+        validators=[Optional(), Length(max=500)],
+        description="Optional: how it was met.",
+    )
     submit = SubmitField("Close condition")
 
 

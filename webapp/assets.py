@@ -25,5 +25,6 @@ def static(filename: str):
     if not filename.startswith(ALLOWED_PREFIXES) or ".." in filename.split("/"):
         abort(404)
     # send_from_directory refuses paths escaping the folder and answers 404 for missing files.
-    return send_from_directory(current_app.config["NODE_MODULES_DIR"], filename,
-                               max_age=MAX_AGE_SECONDS)
+    return send_from_directory(
+        current_app.config["NODE_MODULES_DIR"], filename, max_age=MAX_AGE_SECONDS
+    )

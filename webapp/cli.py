@@ -168,8 +168,12 @@ def demo(serve, port):
 
 @click.command()
 @click.option("--rounds", default=15, show_default=True, help="Completions per measured cell.")
-@click.option("--others", default=50, show_default=True,
-              help="Other running instances per project in the last column.")
+@click.option(
+    "--others",
+    default=50,
+    show_default=True,
+    help="Other running instances per project in the last column.",
+)
 @with_appcontext
 def bench(rounds, others):
     """Print engine, service and API timings for the standard lifecycle (see tests/benchmarks).
@@ -179,5 +183,8 @@ def bench(rounds, others):
     from .services.bench import run_benchmark
     from .services.bench import scratch_database
 
-    click.echo(scratch_database(lambda: run_benchmark(rounds, others=others),
-                                current_app.config["WORKFLOWS_DIR"]))
+    click.echo(
+        scratch_database(
+            lambda: run_benchmark(rounds, others=others), current_app.config["WORKFLOWS_DIR"]
+        )
+    )

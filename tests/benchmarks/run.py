@@ -24,15 +24,21 @@ from webapp.services.bench import run_benchmark  # noqa: E402
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=15, help="completions per cell")
-    parser.add_argument("--others", type=int, default=50,
-                        help="other running instances per project in the last column")
+    parser.add_argument(
+        "--others",
+        type=int,
+        default=50,
+        help="other running instances per project in the last column",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="tollgate-bench-") as folder:
-        app = create_app({
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(folder) / 'bench.sqlite'}",
-            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-            "SECRET_KEY": "bench",
-        })
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(folder) / 'bench.sqlite'}",
+                "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+                "SECRET_KEY": "bench",
+            }
+        )
         with app.app_context():
             upgrade()
             print(run_benchmark(args.rounds, others=args.others))

@@ -6,11 +6,20 @@ from playwright.sync_api import Locator
 from playwright.sync_api import Page
 from playwright.sync_api import expect
 
-SCORES = {"Strategic fit": "4", "Business value": "5", "Risk (5 = low)": "3",
-          "Delivery feasibility": "4"}
+SCORES = {
+    "Strategic fit": "4",
+    "Business value": "5",
+    "Risk (5 = low)": "3",
+    "Delivery feasibility": "4",
+}
 SCORE_TOTAL = "4.10"  # 4*.3 + 5*.3 + 3*.2 + 4*.2
-READINESS_CHECKS = ("Gate package complete", "Strategic alignment", "Risks assessed",
-                    "Funding available", "Ready for the gate decision")
+READINESS_CHECKS = (
+    "Gate package complete",
+    "Strategic alignment",
+    "Risks assessed",
+    "Funding available",
+    "Ready for the gate decision",
+)
 
 
 def flash(page: Page, text: str) -> Locator:
@@ -20,12 +29,14 @@ def flash(page: Page, text: str) -> Locator:
 
 def inbox(page: Page, tab: str = "Assigned to me") -> None:
     page.get_by_role("navigation", name="Main navigation").get_by_role(
-        "link", name=re.compile(r"^Inbox\b")).click()
+        "link", name=re.compile(r"^Inbox\b")
+    ).click()
     expect(page.get_by_role("heading", name="Inbox", exact=True)).to_be_visible()
     if tab != "Assigned to me":
         page.get_by_role("link", name=re.compile(rf"^{re.escape(tab)}\b")).click()
     expect(page.get_by_role("link", name=re.compile(rf"^{re.escape(tab)}\b"))).to_have_attribute(
-        "aria-current", "page")
+        "aria-current", "page"
+    )
 
 
 def inbox_row(page: Page, title: str) -> Locator:
@@ -50,7 +61,8 @@ def complete(form: Locator) -> None:
 
 def open_project(page: Page, code: str) -> None:
     page.get_by_role("navigation", name="Main navigation").get_by_role(
-        "link", name="Projects").click()
+        "link", name="Projects"
+    ).click()
     expect(page.get_by_role("heading", name="Projects", exact=True)).to_be_visible()
     page.get_by_role("link", name=code, exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(code)
@@ -92,5 +104,4 @@ def field_error(form: Locator, text: str) -> Locator:
 
 
 def fits_width(page: Page) -> bool:
-    return page.evaluate(
-        "document.documentElement.scrollWidth <= window.innerWidth + 1")
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")

@@ -29,11 +29,16 @@ from .pages import open_project
 from .pages import open_task
 from .pages import task_form
 
-IPHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 3,
-          "is_mobile": True, "has_touch": True}
+IPHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 3,
+    "is_mobile": True,
+    "has_touch": True,
+}
 
 
 # -- preparation through the services ------------------------------------------------------
+
 
 def _at_gate_1_decision(code: str) -> int:
     project = start_project(code=code, name=f"Project {code}")
@@ -54,8 +59,13 @@ def _at_gate_2_scoring(code: str) -> int:
     """Conditional go at Gate 1 (condition owned by fin), then up to finance scoring Gate 2."""
     project = start_project(code=code, name=f"Project {code}")
     complete_step(project, "prepare_charter")
-    pass_gate(project, "conditional_go", conditions=[
-        {"description": "Confirm vendor pricing", "owner": "fin", "due_date": "2027-02-01"}])
+    pass_gate(
+        project,
+        "conditional_go",
+        conditions=[
+            {"description": "Confirm vendor pricing", "owner": "fin", "due_date": "2027-02-01"}
+        ],
+    )
     complete_step(project, "prepare_project_plan")
     complete_step(project, "submit_gate_package")
     complete_step(project, "check_gate_readiness")
@@ -64,10 +74,12 @@ def _at_gate_2_scoring(code: str) -> int:
 
 # -- journeys ------------------------------------------------------------------------------
 
+
 def test_pm_starts_a_project_and_the_sponsor_passes_gate_1(login_as, shot):
     pat = login_as("pat")
     pat.get_by_role("navigation", name="Main navigation").get_by_role(
-        "link", name="Projects").click()
+        "link", name="Projects"
+    ).click()
     pat.get_by_role("link", name="New project").click()
     expect(pat.get_by_role("heading", name="Start a project")).to_be_visible()
     pat.get_by_label("Name", exact=True).fill("Billing renewal")
@@ -120,7 +132,8 @@ def test_pm_starts_a_project_and_the_sponsor_passes_gate_1(login_as, shot):
     expect(flash(gwen, "You claimed “Check gate readiness”")).to_be_visible()
     form = task_form(gwen)
     expect(gwen.get_by_role("region", name="Gate package · Gate 1")).to_contain_text(
-        "Charter agreed with finance")
+        "Charter agreed with finance"
+    )
     fill_readiness(form, "All must-meet criteria met")
     shot(gwen, "readiness checked")
     complete(form)
@@ -132,7 +145,8 @@ def test_pm_starts_a_project_and_the_sponsor_passes_gate_1(login_as, shot):
     expect(inbox_row(sam, "Decide gate")).to_contain_text("Gate 1")
     open_task(sam, "Decide gate")
     expect(sam.get_by_role("region", name="Gate package · Gate 1")).to_contain_text(
-        "Ready for the gate decision.")
+        "Ready for the gate decision."
+    )
     form = decide(sam, "Go")
     shot(sam, "sponsor scores and decides go")
     form.get_by_role("button", name="Submit decision").click()
@@ -230,7 +244,8 @@ def test_conditional_go_blocks_gate_2_until_its_condition_is_closed(login_as, se
     fin.reload()
     open_project(fin, "PRJ-202")
     expect(fin.get_by_role("region", name="Gate decisions")).to_contain_text(
-        "Confirm vendor pricing")
+        "Confirm vendor pricing"
+    )
     shot(fin, "owner finds the open condition on the project page")
     decisions = fin.get_by_role("region", name="Gate decisions")
     decisions.get_by_label("Closing note").fill("Pricing signed by the vendor")
@@ -241,8 +256,7 @@ def test_conditional_go_blocks_gate_2_until_its_condition_is_closed(login_as, se
     shot(fin, "condition closed")
 
     open_task(sam, "Decide gate")
-    expect(sam.get_by_role("region", name="Open conditions")).to_contain_text(
-        "No open conditions.")
+    expect(sam.get_by_role("region", name="Open conditions")).to_contain_text("No open conditions.")
     form = decide(sam, "Go")
     form.get_by_role("button", name="Submit decision").click()
     expect(flash(sam, "Decide gate done.")).to_be_visible()
@@ -281,7 +295,8 @@ def test_condition_owner_closes_it_from_their_task_page(login_as, seed, shot):
     open_project(sam, "PRJ-606")
     expect(current_stage(sam)).to_contain_text("Stage 3 – Execution")
     expect(sam.get_by_role("region", name="Gate decisions")).to_contain_text(
-        "Pricing signed by the vendor")
+        "Pricing signed by the vendor"
+    )
     shot(sam, "gate 2 passed once the condition was closed")
 
 
@@ -311,7 +326,8 @@ def test_kill_at_gate_1_needs_a_rationale_and_ends_with_a_closure_record(login_a
     open_project(pat, "PRJ-303")
     expect(details(pat)).to_contain_text("Killed")
     expect(pat.get_by_role("region", name="Gate decisions")).to_contain_text(
-        "The business case no longer holds")
+        "The business case no longer holds"
+    )
     expect(pat.get_by_role("region", name="Open tasks")).to_contain_text("No open tasks.")
     shot(pat, "project killed")
 
@@ -323,8 +339,10 @@ def test_two_pmo_users_race_for_one_queue_task(login_as, seed, shot):
     gwen = login_as("gwen")
     gil = login_as("gil")
     forms = {}
-    for page, comment in ((gwen, "Gwen: all must-meet criteria met"),
-                          (gil, "Gil: checked twice, all met")):
+    for page, comment in (
+        (gwen, "Gwen: all must-meet criteria met"),
+        (gil, "Gil: checked twice, all met"),
+    ):
         forms[page] = open_task(page, "Check gate readiness", tab="My queues")
         fill_readiness(forms[page], comment)
     shot(gwen, "gwen filled the readiness check")

@@ -68,7 +68,10 @@ EXPECTED: dict[str, str | tuple[str, ...]] = {
     "camunda/examples/TwitterDemoProcess.bpmn": (JUEL, FOREIGN_FORM),
     "camunda/examples/camunda-testing-job-announcement-publication.bpmn": (JUEL,),
     "camunda/examples/camunda-testing-job-announcement.bpmn": (
-        JUEL, NO_FORM, "candidate group 'engineering' is not a role", "lane 'HR' is not a role",
+        JUEL,
+        NO_FORM,
+        "candidate group 'engineering' is not a role",
+        "lane 'HR' is not a role",
     ),
     "camunda/examples/customerDataProcess.bpmn": (JUEL, FOREIGN_FORM),
     "camunda/examples/invoicePayment.bpmn": (FOREIGN_FORM, NO_FORM),
@@ -77,14 +80,24 @@ EXPECTED: dict[str, str | tuple[str, ...]] = {
     "camunda/examples/order-handling.bpmn": (f"timer '0/5 0/1 * 1/1 * ?' {NOT_PYTHON}",),
     # The Camunda invoice: a DRD with two decisions, a data store, JUEL due dates.
     "camunda/invoice/invoice.v1.bpmn": (
-        ONE_DECISION, "data store 'Financial Accounting System'", JUEL, FOREIGN_FORM,
-        "lane 'Accountant' is not a role", "due date '${dateTime().plusWeeks(1).toDate()}'",
+        ONE_DECISION,
+        "data store 'Financial Accounting System'",
+        JUEL,
+        FOREIGN_FORM,
+        "lane 'Accountant' is not a role",
+        "due date '${dateTime().plusWeeks(1).toDate()}'",
     ),
     "camunda/invoice/invoice.v2.bpmn": (
-        ONE_DECISION, "data store 'Financial Accounting System'", JUEL, FOREIGN_FORM, NOT_A_ROLE,
+        ONE_DECISION,
+        "data store 'Financial Accounting System'",
+        JUEL,
+        FOREIGN_FORM,
+        NOT_A_ROLE,
     ),
     "camunda/invoice/invoiceBusinessDecisions.dmn": (
-        "no BPMN file", ONE_DECISION, "input entry '[250..1000]' is not valid Python",  # FEEL
+        "no BPMN file",
+        ONE_DECISION,
+        "input entry '[250..1000]' is not valid Python",  # FEEL
     ),
     "camunda/invoice/reviewInvoice.bpmn": (FOREIGN_FORM, "due date", JUEL),
     # MIWG: mostly descriptive (non-executable) models, vendor expression languages.
@@ -95,12 +108,19 @@ EXPECTED: dict[str, str | tuple[str, ...]] = {
     "miwg/A.4.0.bpmn": (NOT_EXECUTABLE, "lane 'Lane 1' is not a role"),
     "miwg/A.4.1.bpmn": (NOT_EXECUTABLE, NOT_A_ROLE),
     "miwg/B.1.0.bpmn": (
-        NOT_EXECUTABLE, DATA_STORE, EMPTY_TIMER, NO_FORM, NOT_A_ROLE,
+        NOT_EXECUTABLE,
+        DATA_STORE,
+        EMPTY_TIMER,
+        NO_FORM,
+        NOT_A_ROLE,
         "call activity calls 'global-task', which is not in the bundle",
     ),
     "miwg/B.2.0.bpmn": (NOT_EXECUTABLE, DATA_STORE, EMPTY_TIMER, NO_FORM, "not in the bundle"),
     "miwg/C.1.0.bpmn": (
-        JUEL, NO_FORM, "timer has no timeDuration, timeDate or timeCycle", "lane has no name",
+        JUEL,
+        NO_FORM,
+        "timer has no timeDuration, timeDate or timeCycle",
+        "lane has no name",
     ),
     "miwg/C.1.1.bpmn": (
         "data store 'Financial Accounting System'",
@@ -148,7 +168,8 @@ EXPECTED: dict[str, str | tuple[str, ...]] = {
     "spiffworkflow/camunda/random_fact.bpmn": DEPLOYS,
     "spiffworkflow/camunda/subWorkflowComplex.bpmn": DEPLOYS,
     "spiffworkflow/camunda/token_trial_parallel_simple.bpmn": (
-        "form field type 'textarea' is unknown", NO_FORM,
+        "form field type 'textarea' is unknown",
+        NO_FORM,
     ),
     "spiffworkflow/spiff/human_task_metadata.bpmn": (NO_FORM,),
     "spiffworkflow/spiff/user_task_variable.bpmn": (NO_FORM,),

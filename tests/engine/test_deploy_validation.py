@@ -90,77 +90,122 @@ FLOWS = "<bpmn:incoming>to_step</bpmn:incoming><bpmn:outgoing>to_end</bpmn:outgo
 
 GATE_REVIEW_MUTATIONS = [
     pytest.param(
-        'decision == "hold"', "${amount &gt; 1000}", "flow_hold",
-        ("condition", "Python", "not JUEL", "amount > 1000"), id="juel-condition",
+        'decision == "hold"',
+        "${amount &gt; 1000}",
+        "flow_hold",
+        ("condition", "Python", "not JUEL", "amount > 1000"),
+        id="juel-condition",
     ),
     pytest.param(
-        'decision == "hold"', 'decision = = "hold"', "flow_hold",
-        ("condition", "not valid Python", "SyntaxError"), id="condition-syntax-error",
+        'decision == "hold"',
+        'decision = = "hold"',
+        "flow_hold",
+        ("condition", "not valid Python", "SyntaxError"),
+        id="condition-syntax-error",
     ),
     pytest.param(
-        "<bpmn:script>recycle_counts = ", "<bpmn:script>recycle_counts == = ",
+        "<bpmn:script>recycle_counts = ",
+        "<bpmn:script>recycle_counts == = ",
         "record_gate_outcome",
-        ("script", "not valid Python", "SyntaxError"), id="script-syntax-error",
+        ("script", "not valid Python", "SyntaxError"),
+        id="script-syntax-error",
     ),
     pytest.param(
-        "<bpmn:script>", "<bpmn:script>import os\n", "record_gate_outcome",
-        ("script", "import is not allowed"), id="script-import-os",
+        "<bpmn:script>",
+        "<bpmn:script>import os\n",
+        "record_gate_outcome",
+        ("script", "import is not allowed"),
+        id="script-import-os",
     ),
     pytest.param(
-        "<bpmn:script>", "<bpmn:script>escape = ().__class__.__base__.__subclasses__()\n",
-        "record_gate_outcome", ("script", "__class__", "invalid attribute name"),
+        "<bpmn:script>",
+        "<bpmn:script>escape = ().__class__.__base__.__subclasses__()\n",
+        "record_gate_outcome",
+        ("script", "__class__", "invalid attribute name"),
         id="script-dunder-escape",
     ),
     pytest.param(
-        '>"P10D"<', ">P7D<", "decision_overdue",
-        ("timer 'P7D'", "not a Python expression", 'string literal: "P7D"'), id="bare-iso-timer",
+        '>"P10D"<',
+        ">P7D<",
+        "decision_overdue",
+        ("timer 'P7D'", "not a Python expression", 'string literal: "P7D"'),
+        id="bare-iso-timer",
     ),
     pytest.param(
-        '>"P10D"<', '>"P7X"<', "decision_overdue",
-        ("timer 'P7X'", "not a valid ISO-8601 duration"), id="invalid-iso-timer",
+        '>"P10D"<',
+        '>"P7X"<',
+        "decision_overdue",
+        ("timer 'P7X'", "not a valid ISO-8601 duration"),
+        id="invalid-iso-timer",
     ),
     pytest.param(
-        """camunda:dueDate='"P3D"'""", """camunda:dueDate='"in three days"'""",
-        "check_gate_readiness", ("due date 'in three days'", "ISO-8601"), id="due-date-not-iso",
+        """camunda:dueDate='"P3D"'""",
+        """camunda:dueDate='"in three days"'""",
+        "check_gate_readiness",
+        ("due date 'in three days'", "ISO-8601"),
+        id="due-date-not-iso",
     ),
     pytest.param(
-        """camunda:dueDate='"P3D"'""", 'camunda:dueDate="P3D"', "check_gate_readiness",
-        ("due date 'P3D'", "not a Python expression", '"P3D"'), id="due-date-bare-iso",
+        """camunda:dueDate='"P3D"'""",
+        'camunda:dueDate="P3D"',
+        "check_gate_readiness",
+        ("due date 'P3D'", "not a Python expression", '"P3D"'),
+        id="due-date-bare-iso",
     ),
     pytest.param(
-        """camunda:dueDate='"P3D"'""", 'camunda:dueDate="${dateTime().plusDays(3)}"',
-        "check_gate_readiness", ("due date", "not JUEL"), id="due-date-juel",
+        """camunda:dueDate='"P3D"'""",
+        'camunda:dueDate="${dateTime().plusDays(3)}"',
+        "check_gate_readiness",
+        ("due date", "not JUEL"),
+        id="due-date-juel",
     ),
     pytest.param(
-        'camunda:formKey="gate_submission"', 'camunda:formKey="no_such_form"',
-        "submit_gate_package", ("form key 'no_such_form'", "not registered", "camunda:formData"),
+        'camunda:formKey="gate_submission"',
+        'camunda:formKey="no_such_form"',
+        "submit_gate_package",
+        ("form key 'no_such_form'", "not registered", "camunda:formData"),
         id="unknown-form-key",
     ),
     pytest.param(
-        ' camunda:formKey="gate_submission"', "", "submit_gate_package",
-        ("no form", "camunda:formKey", "camunda:formData"), id="user-task-without-form",
+        ' camunda:formKey="gate_submission"',
+        "",
+        "submit_gate_package",
+        ("no form", "camunda:formKey", "camunda:formData"),
+        id="user-task-without-form",
     ),
     pytest.param(
-        'name="PMO"', 'name="Wizards"', "lane_pmo", ("lane 'Wizards'", "not a role"),
+        'name="PMO"',
+        'name="Wizards"',
+        "lane_pmo",
+        ("lane 'Wizards'", "not a role"),
         id="lane-not-a-role",
     ),
     pytest.param(
-        'camunda:candidateGroups="sponsor,pmo"', 'camunda:candidateGroups="sponsor,wizards"',
-        "resume_gate", ("candidate group 'wizards'", "not a role"), id="candidate-group-not-a-role",
+        'camunda:candidateGroups="sponsor,pmo"',
+        'camunda:candidateGroups="sponsor,wizards"',
+        "resume_gate",
+        ("candidate group 'wizards'", "not a role"),
+        id="candidate-group-not-a-role",
     ),
     pytest.param(
-        'isExecutable="true"', 'isExecutable="false"', "gate_review",
-        ("no executable process", 'isExecutable="false"'), id="no-executable-process",
+        'isExecutable="true"',
+        'isExecutable="false"',
+        "gate_review",
+        ("no executable process", 'isExecutable="false"'),
+        id="no-executable-process",
     ),
     pytest.param(
-        '<bpmn:incoming>flow_to_submit_gate_package</bpmn:incoming>',
-        '<bpmn:incoming>flow_to_submit_gate_package</bpmn:incoming><bpmn:frobnicate />',
-        "submit_gate_package", ("not valid BPMN", "bpmn:frobnicate", "not expected"),
+        "<bpmn:incoming>flow_to_submit_gate_package</bpmn:incoming>",
+        "<bpmn:incoming>flow_to_submit_gate_package</bpmn:incoming><bpmn:frobnicate />",
+        "submit_gate_package",
+        ("not valid BPMN", "bpmn:frobnicate", "not expected"),
         id="not-schema-valid",
     ),
     # Structural limits SpiffWorkflow itself reports (ValidationException at spec build).
     pytest.param(
-        ' default="flow_not_ready"', "", "flow_not_ready",
+        ' default="flow_not_ready"',
+        "",
+        "flow_not_ready",
         ("exclusive outgoing sequence flow without condition",),
         id="gateway-flow-without-condition",
     ),
@@ -190,10 +235,16 @@ def test_xml_not_well_formed_names_file_and_line():
     ("content", "tag", "line"),
     [
         ("<!-- saved from a browser -->\n<html><body><p>Process</p></body></html>", "<html>", 2),
-        ('<?xml version="1.0"?>\n<config xmlns="urn:example:settings"><a/></config>',
-         "<{urn:example:settings}config>", 2),
-        ('<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/DI" id="x"/>',
-         "<{http://www.omg.org/spec/BPMN/20100524/DI}definitions>", 1),
+        (
+            '<?xml version="1.0"?>\n<config xmlns="urn:example:settings"><a/></config>',
+            "<{urn:example:settings}config>",
+            2,
+        ),
+        (
+            '<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/DI" id="x"/>',
+            "<{http://www.omg.org/spec/BPMN/20100524/DI}definitions>",
+            1,
+        ),
     ],
     ids=["html", "random-xml", "bpmn-di-namespace-root"],
 )
@@ -274,23 +325,46 @@ def test_dmn_file_with_two_decisions_is_rejected_naming_the_second():
 
 def test_dmn_file_with_two_decisions_is_rejected_even_when_unused():
     dmn = (INVALID / "two_decisions.dmn").read_text(encoding="utf-8")
-    problems = rejected({"two_decisions.dmn": dmn, "tiny.bpmn": tiny_process(
-        f'<bpmn:task id="step">{FLOWS}</bpmn:task>')})
+    problems = rejected(
+        {
+            "two_decisions.dmn": dmn,
+            "tiny.bpmn": tiny_process(f'<bpmn:task id="step">{FLOWS}</bpmn:task>'),
+        }
+    )
     problem_at(problems, "two_decisions.dmn", "gate_track", "only one decision per DMN file")
 
 
 @pytest.mark.parametrize(
     ("old", "new", "element_id", "fragments"),
     [
-        pytest.param('"board"', '"board', "rule_board_out", ("output entry", "not valid Python"),
-                     id="output-syntax-error"),
-        pytest.param('"board"', '__import__("os").getcwd()', "rule_board_out",
-                     ("output entry", "__import__"), id="output-outside-the-sandbox"),
-        pytest.param("&gt; 1000", "[1000..5000]", "rule_board_in",
-                     ("input entry '[1000..5000]'", "a comparison such as > 1000"),
-                     id="feel-range-input"),
-        pytest.param("<text>amount</text>", "<text>amount.</text>", "amount_expression",
-                     ("input expression 'amount.'", "not valid Python"), id="input-expression"),
+        pytest.param(
+            '"board"',
+            '"board',
+            "rule_board_out",
+            ("output entry", "not valid Python"),
+            id="output-syntax-error",
+        ),
+        pytest.param(
+            '"board"',
+            '__import__("os").getcwd()',
+            "rule_board_out",
+            ("output entry", "__import__"),
+            id="output-outside-the-sandbox",
+        ),
+        pytest.param(
+            "&gt; 1000",
+            "[1000..5000]",
+            "rule_board_in",
+            ("input entry '[1000..5000]'", "a comparison such as > 1000"),
+            id="feel-range-input",
+        ),
+        pytest.param(
+            "<text>amount</text>",
+            "<text>amount.</text>",
+            "amount_expression",
+            ("input expression 'amount.'", "not valid Python"),
+            id="input-expression",
+        ),
     ],
 )
 def test_dmn_cell_that_is_not_python_is_rejected_at_deploy(old, new, element_id, fragments):
@@ -335,9 +409,14 @@ def test_event_definition_naming_nothing(event, definition, attribute, target):
 
 
 def test_process_without_start_event():
-    text = tiny_process(f'<bpmn:task id="step">{FLOWS}</bpmn:task>').replace(
-        '<bpmn:startEvent id="start"><bpmn:outgoing>to_step</bpmn:outgoing></bpmn:startEvent>', ""
-    ).replace('<bpmn:sequenceFlow id="to_step" sourceRef="start" targetRef="step" />', "")
+    text = (
+        tiny_process(f'<bpmn:task id="step">{FLOWS}</bpmn:task>')
+        .replace(
+            '<bpmn:startEvent id="start"><bpmn:outgoing>to_step</bpmn:outgoing></bpmn:startEvent>',
+            "",
+        )
+        .replace('<bpmn:sequenceFlow id="to_step" sourceRef="start" targetRef="step" />', "")
+    )
     text = text.replace("<bpmn:incoming>to_step</bpmn:incoming>", "")
     problems = rejected({"tiny.bpmn": text})
     problem = problem_at(problems, "tiny.bpmn", "tiny", "No start event")
@@ -356,8 +435,12 @@ def test_task_with_two_outgoing_flows_names_the_task_type():
     )
     problems = rejected({"gate_review.bpmn": text})
     problem = problem_at(
-        problems, "gate_review.bpmn", "submit_gate_package", "Multiple outgoing flows",
-        "bpmn:userTask", "gateway",
+        problems,
+        "gate_review.bpmn",
+        "submit_gate_package",
+        "Multiple outgoing flows",
+        "bpmn:userTask",
+        "gateway",
     )
     assert problem.line == line_of(text, 'id="submit_gate_package"')
 
@@ -366,14 +449,15 @@ def without(text: str, pattern: str) -> str:
     """`text` with the one match of the regular expression `pattern` removed."""
     matches = list(re.finditer(pattern, text, flags=re.S))
     assert len(matches) == 1, pattern
-    return text[: matches[0].start()] + text[matches[0].end():]
+    return text[: matches[0].start()] + text[matches[0].end() :]
 
 
 @pytest.mark.parametrize(
     ("pattern", "element_id", "fragments"),
     [
         pytest.param(
-            r'<bpmn:sequenceFlow id="flow_to_check_gate_readiness"[^>]*/>', "submit_gate_package",
+            r'<bpmn:sequenceFlow id="flow_to_check_gate_readiness"[^>]*/>',
+            "submit_gate_package",
             ("outgoing 'flow_to_check_gate_readiness'", "names no sequence flow"),
             id="deleted-sequence-flow",
         ),
@@ -385,17 +469,21 @@ def without(text: str, pattern: str) -> str:
         ),
         pytest.param(
             r'<bpmn:boundaryEvent id="decision_overdue".*?</bpmn:boundaryEvent>',
-            "flow_to_escalate_overdue_decision", ("sourceRef 'decision_overdue'",),
+            "flow_to_escalate_overdue_decision",
+            ("sourceRef 'decision_overdue'",),
             id="deleted-flow-source",
         ),
         pytest.param(
-            r'(?<=<bpmn:startEvent) id="start_gate"', "gate_review",
+            r'(?<=<bpmn:startEvent) id="start_gate"',
+            "gate_review",
             ("<bpmn:startEvent> has no id",),
             id="flow-node-without-id",
         ),
         pytest.param(
-            r"<bpmn:timerEventDefinition>.*?</bpmn:timerEventDefinition>", "decision_overdue",
-            ("boundary event has no event definition",), id="boundary-event-without-trigger",
+            r"<bpmn:timerEventDefinition>.*?</bpmn:timerEventDefinition>",
+            "decision_overdue",
+            ("boundary event has no event definition",),
+            id="boundary-event-without-trigger",
         ),
     ],
 )
@@ -435,8 +523,9 @@ def test_spiff_key_error_for_missing_decision_ref_names_the_task():
 def test_spiff_attribute_error_for_two_decisions_is_explained():
     dmn = (INVALID / "two_decisions.dmn").read_bytes()
     with pytest.raises(BundleInvalid) as info:
-        parse_bundle({"two_decisions.dmn": dmn, "approval.bpmn": approval_process("risk_level")
-                      .encode()})
+        parse_bundle(
+            {"two_decisions.dmn": dmn, "approval.bpmn": approval_process("risk_level").encode()}
+        )
     (problem,) = info.value.problems
     assert problem.file == "two_decisions.dmn"
     assert problem.element_id

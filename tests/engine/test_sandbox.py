@@ -3,6 +3,7 @@
 Each escape is tried from a script task (and some from a gateway condition or timer), on a fresh
 workflow and on one that went through a serializer round trip with the engine re-attached.
 """
+
 import json
 import sys
 import threading
@@ -109,14 +110,17 @@ def test_escape_attempts_in_script_tasks_fail_cleanly(name, reload, tmp_path):
     assert not wf.is_completed()
 
 
-@pytest.mark.parametrize("script, fragment", [
-    ("import os", "line 1: import is not allowed"),
-    ("x = 1\n__import__('os')", "line 2: \"__import__\" is an invalid variable name"),
-    ("open('/nonexistent-dir/x', 'w')", "line 1: SandboxError: name 'open' is not allowed"),
-    ("s = '{0}'.format(1)", "NotImplementedError: Using the format*() methods"),
-    ("x = (1", "line 1: SyntaxError"),
-    ("x = missing + 1", "NameError: name 'missing' is not defined"),
-])
+@pytest.mark.parametrize(
+    "script, fragment",
+    [
+        ("import os", "line 1: import is not allowed"),
+        ("x = 1\n__import__('os')", 'line 2: "__import__" is an invalid variable name'),
+        ("open('/nonexistent-dir/x', 'w')", "line 1: SandboxError: name 'open' is not allowed"),
+        ("s = '{0}'.format(1)", "NotImplementedError: Using the format*() methods"),
+        ("x = (1", "line 1: SyntaxError"),
+        ("x = missing + 1", "NameError: name 'missing' is not defined"),
+    ],
+)
 def test_errors_are_readable_and_name_the_script_and_line(script, fragment):
     wf = start_gate(script)
     with pytest.raises(WorkflowTaskException) as info:
@@ -134,13 +138,17 @@ def test_endless_loop_is_stopped_within_the_timeout(reload):
     assert time.monotonic() - started < 2
 
 
-@pytest.mark.parametrize("script", [
-    "while True:\n    try:\n        while True:\n            pass\n    except:\n        pass",
-    "while True:\n    try:\n        while True:\n            pass\n    finally:\n        continue",
-    "n = 0\nwhile True:\n    n = [x for x in range(100000)][-1]",
-    "def spin():\n    while True:\n        pass\nspin()",
-    "x = sum(1 for a in range(100000) for b in range(100000))",
-])
+@pytest.mark.parametrize(
+    "script",
+    [
+        "while True:\n    try:\n        while True:\n            pass\n    except:\n        pass",
+        "while True:\n    try:\n        while True:\n            pass\n"
+        "    finally:\n        continue",
+        "n = 0\nwhile True:\n    n = [x for x in range(100000)][-1]",
+        "def spin():\n    while True:\n        pass\nspin()",
+        "x = sum(1 for a in range(100000) for b in range(100000))",
+    ],
+)
 def test_timeout_cannot_be_caught_or_hidden_in_functions(script):
     wf = start_gate(script, timeout=0.2)
     started = time.monotonic()
@@ -182,13 +190,16 @@ def test_trace_function_is_restored_and_timeout_works_in_other_threads():
 
 
 @pytest.mark.parametrize("reload", [False, True], ids=["fresh", "reloaded"])
-@pytest.mark.parametrize("condition", [
-    "__import__('os').system('touch {path}')",
-    "open('{path}', 'w') is not None",
-    "().__class__.__base__.__subclasses__()",
-    "'{0.__class__}'.format(1)",
-    "[x for x in range(100000) for y in range(100000)]",
-])
+@pytest.mark.parametrize(
+    "condition",
+    [
+        "__import__('os').system('touch {path}')",
+        "open('{path}', 'w') is not None",
+        "().__class__.__base__.__subclasses__()",
+        "'{0.__class__}'.format(1)",
+        "[x for x in range(100000) for y in range(100000)]",
+    ],
+)
 def test_escape_attempts_in_gateway_conditions_are_refused(condition, reload, tmp_path):
     target = tmp_path / "pwned"
     condition = condition.replace("{path}", str(target))
@@ -202,8 +213,9 @@ def test_escape_attempts_in_gateway_conditions_are_refused(condition, reload, tm
 
 def test_timer_expression_escape_is_refused(tmp_path):
     target = tmp_path / "pwned"
-    spec, subprocesses = load_spec("timer.bpmn", "sandbox_timer",
-                                   TIMER=f"open('{target}', 'w') and 'P1D'")
+    spec, subprocesses = load_spec(
+        "timer.bpmn", "sandbox_timer", TIMER=f"open('{target}', 'w') and 'P1D'"
+    )
     wf = BpmnWorkflow(spec, subprocesses, script_engine=make_script_engine())
     with pytest.raises(WorkflowTaskException, match="name 'open' is not allowed"):
         wf.do_engine_steps()
@@ -214,8 +226,9 @@ def test_without_reattaching_the_engine_a_reloaded_workflow_runs_unsandboxed(tmp
     """Why the loader must set wf.script_engine after every load: the engine is not serialized,
     so a deserialized workflow gets SpiffWorkflow's stock engine, which runs plain exec()."""
     target = tmp_path / "written_by_stock_engine"
-    spec, subprocesses = load_spec("gate.bpmn", "sandbox_gate",
-                                   SCRIPT=f"open('{target}', 'w').close()", CONDITION="True")
+    spec, subprocesses = load_spec(
+        "gate.bpmn", "sandbox_gate", SCRIPT=f"open('{target}', 'w').close()", CONDITION="True"
+    )
     wf = BpmnWorkflow(spec, subprocesses, script_engine=make_script_engine())
     wf.do_engine_steps()
     wf = roundtrip(wf)  # deliberately NOT re-attaching make_script_engine()
@@ -253,19 +266,44 @@ decision = "conditional_go"
 
 @pytest.mark.parametrize("reload", [False, True], ids=["fresh", "reloaded"])
 def test_legitimate_script_works_and_leaves_only_data(reload):
-    wf = start_gate(LEGITIMATE_SCRIPT, 'decision in ("go", "conditional_go")', reload=reload,
-                    data={"gate": "G2", "recycle_counts": {"G2": 1}, "items": [3, 1, 2],
-                          "pairs": [[1, 2], [3, 4]], "scores": {}})
+    wf = start_gate(
+        LEGITIMATE_SCRIPT,
+        'decision in ("go", "conditional_go")',
+        reload=reload,
+        data={
+            "gate": "G2",
+            "recycle_counts": {"G2": 1},
+            "items": [3, 1, 2],
+            "pairs": [[1, 2], [3, 4]],
+            "scores": {},
+        },
+    )
     wf.do_engine_steps()
     assert wf.is_completed()
     [end] = [t for t in wf.get_tasks(state=TaskState.COMPLETED) if t.task_spec.bpmn_id == "end_go"]
     data = gate_task(wf).data
     assert data == {
-        "gate": "G2", "recycle_counts": {"G2": 2}, "items": [3, 1, 2], "pairs": [[1, 2], [3, 4]],
-        "scores": {"risk": 3}, "k": "G2", "d": {"a": 1}, "squares": [0, 1, 4, 9, 16],
-        "count": 3, "ordered": [3, 2, 1], "total": 6, "weighted": 14, "first": 3,
-        "rest": [1, 2], "a": 3, "b": 4, "parsed": -1, "label": "G2-3", "big_enough": True,
-        "stamp": datetime.now(UTC).date().isoformat(), "decision": "conditional_go",
+        "gate": "G2",
+        "recycle_counts": {"G2": 2},
+        "items": [3, 1, 2],
+        "pairs": [[1, 2], [3, 4]],
+        "scores": {"risk": 3},
+        "k": "G2",
+        "d": {"a": 1},
+        "squares": [0, 1, 4, 9, 16],
+        "count": 3,
+        "ordered": [3, 2, 1],
+        "total": 6,
+        "weighted": 14,
+        "first": 3,
+        "rest": [1, 2],
+        "a": 3,
+        "b": 4,
+        "parsed": -1,
+        "label": "G2-3",
+        "big_enough": True,
+        "stamp": datetime.now(UTC).date().isoformat(),
+        "decision": "conditional_go",
     }
     assert not any(key.startswith("_") for key in data)
     assert not any(callable(value) for value in data.values())
@@ -318,41 +356,50 @@ def test_expressions_evaluate_like_python():
     assert context == {"amount": 1500, "decision": "go", "items": [2, 1]}
 
 
-@pytest.mark.parametrize("source, mode", [
-    ("amount > 1000", "eval"),
-    ('decision in ("go", "conditional_go")', "eval"),
-    ('"P90D"', "eval"),
-    ("x = 1\nd = {}\nd['a'] = x", "exec"),
-    ("label = 'item #{n}'", "exec"),
-])
+@pytest.mark.parametrize(
+    "source, mode",
+    [
+        ("amount > 1000", "eval"),
+        ('decision in ("go", "conditional_go")', "eval"),
+        ('"P90D"', "eval"),
+        ("x = 1\nd = {}\nd['a'] = x", "exec"),
+        ("label = 'item #{n}'", "exec"),
+    ],
+)
 def test_check_code_accepts_valid_python(source, mode):
     assert check_code(source, mode) is None
 
 
-@pytest.mark.parametrize("source, mode, fragment", [
-    ("amount >", "eval", "line 1: SyntaxError"),
-    ("x = = 1", "exec", "SyntaxError"),
-    ("x = 1", "eval", "SyntaxError"),
-    ("__import__('os')", "eval", '"__import__" is an invalid variable name'),
-    ("import os", "exec", "import is not allowed"),
-    ("from os import path", "exec", "import is not allowed"),
-    ("x = ().__class__", "exec", '"__class__" is an invalid attribute name'),
-    ("exec('x = 1')", "exec", "Exec calls are not allowed"),
-    ("eval('1')", "eval", "Eval calls are not allowed"),
-    ("(y for y in []).gi_frame", "eval", '"gi_frame" is a restricted name'),
-])
+@pytest.mark.parametrize(
+    "source, mode, fragment",
+    [
+        ("amount >", "eval", "line 1: SyntaxError"),
+        ("x = = 1", "exec", "SyntaxError"),
+        ("x = 1", "eval", "SyntaxError"),
+        ("__import__('os')", "eval", '"__import__" is an invalid variable name'),
+        ("import os", "exec", "import is not allowed"),
+        ("from os import path", "exec", "import is not allowed"),
+        ("x = ().__class__", "exec", '"__class__" is an invalid attribute name'),
+        ("exec('x = 1')", "exec", "Exec calls are not allowed"),
+        ("eval('1')", "eval", "Eval calls are not allowed"),
+        ("(y for y in []).gi_frame", "eval", '"gi_frame" is a restricted name'),
+    ],
+)
 def test_check_code_reports_invalid_or_refused_code(source, mode, fragment):
     message = check_code(source, mode)
     assert message is not None and fragment in message
 
 
-@pytest.mark.parametrize("source, mode, python", [
-    ("${amount > 1000}", "eval", "'amount > 1000'"),
-    ("#{decision == 'go'}", "eval", "\"decision == 'go'\""),
-    ("  ${approved}  ", "eval", "'approved'"),
-    ("#{x}", "exec", "'x'"),
-    ("${a} and ${b}", "eval", "drop the ${ }"),
-])
+@pytest.mark.parametrize(
+    "source, mode, python",
+    [
+        ("${amount > 1000}", "eval", "'amount > 1000'"),
+        ("#{decision == 'go'}", "eval", "\"decision == 'go'\""),
+        ("  ${approved}  ", "eval", "'approved'"),
+        ("#{x}", "exec", "'x'"),
+        ("${a} and ${b}", "eval", "drop the ${ }"),
+    ],
+)
 def test_check_code_explains_that_juel_is_not_python(source, mode, python):
     message = check_code(source, mode)
     assert message.startswith("Conditions and scripts are Python expressions, not JUEL")

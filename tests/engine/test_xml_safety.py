@@ -35,7 +35,7 @@ def gate_review_text() -> str:
 def with_prolog(prolog: str, *, entity_use: str = "", encoding: str = "UTF-8") -> str:
     """gate_review.bpmn with `prolog` between the XML declaration and the root element and
     `entity_use` inside the process documentation."""
-    body = gate_review_text()[len(XML_DECLARATION):]
+    body = gate_review_text()[len(XML_DECLARATION) :]
     if entity_use:
         body = body.replace("<bpmn:documentation>", f"<bpmn:documentation>{entity_use} ", 1)
     return f'<?xml version="1.0" encoding="{encoding}"?>\n{prolog}\n{body}'
@@ -240,8 +240,11 @@ def test_doctype_hidden_in_a_wide_encoding_is_refused(codec):
 @pytest.mark.parametrize("codec", ["utf-16", "utf-32"])
 def test_docinfo_check_catches_what_the_prescan_misses(codec, monkeypatch):
     monkeypatch.setattr(xml_safety, "_declaration_line", lambda content: None)
-    xml = with_prolog('<!DOCTYPE bpmn:definitions [<!ENTITY name "Gate">]>',
-                      entity_use="&name;", encoding=codec.upper()).encode(codec)
+    xml = with_prolog(
+        '<!DOCTYPE bpmn:definitions [<!ENTITY name "Gate">]>',
+        entity_use="&name;",
+        encoding=codec.upper(),
+    ).encode(codec)
     problem = unsafe(xml)
     assert NO_DTD in problem.message
 

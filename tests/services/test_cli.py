@@ -47,6 +47,7 @@ def _user(username) -> User:
 
 # -- deploy -----------------------------------------------------------------------------------
 
+
 def test_deploy_prints_the_version_then_unchanged(ctx, cli):
     first = cli.invoke(args=["deploy"])
     assert first.exit_code == 0, first.output
@@ -85,10 +86,25 @@ def test_deploy_of_a_missing_path_is_an_error(ctx, cli, tmp_path):
 
 # -- users add --------------------------------------------------------------------------------
 
+
 def test_users_add_with_roles_email_and_password(ctx, cli):
-    result = cli.invoke(args=["users", "add", "kim", "--role", "pm", "--role", "Sponsor",
-                              "--email", "kim@example.org", "--name", "Kim Lee",
-                              "--password", "s3cret-enough"])
+    result = cli.invoke(
+        args=[
+            "users",
+            "add",
+            "kim",
+            "--role",
+            "pm",
+            "--role",
+            "Sponsor",
+            "--email",
+            "kim@example.org",
+            "--name",
+            "Kim Lee",
+            "--password",
+            "s3cret-enough",
+        ]
+    )
 
     assert result.exit_code == 0, result.output
     assert "Added kim (pm, sponsor; password login)" in result.output
@@ -136,6 +152,7 @@ def test_users_add_requires_a_role(ctx, cli):
 
 # -- token ------------------------------------------------------------------------------------
 
+
 def test_token_prints_a_token_that_authenticates(ctx, cli):
     cli.invoke(args=["users", "add", "robot", "--role", "pmo"])
 
@@ -156,6 +173,7 @@ def test_token_for_an_unknown_user_is_an_error(ctx, cli):
 
 
 # -- worker -----------------------------------------------------------------------------------
+
 
 def test_worker_once_fires_a_due_timer(people, library, cli):
     project = start_project()
@@ -183,6 +201,7 @@ def test_worker_once_fires_a_due_timer(people, library, cli):
 
 # -- check ------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def running_project(people, library):
     project = start_project()
@@ -207,28 +226,40 @@ def test_check_fails_listing_a_ready_task_missing_from_the_inbox(running_project
     result = cli.invoke(args=["check"])
 
     assert result.exit_code == 1
-    assert f"instance {instance_id} task {task_id}: READY but missing from the inbox" in \
-        result.stderr
+    assert (
+        f"instance {instance_id} task {task_id}: READY but missing from the inbox" in result.stderr
+    )
     assert "agree" not in result.output
 
 
 def test_check_fails_listing_an_inbox_row_with_no_ready_task(running_project, cli):
     done = db.session.scalar(
-        select(HumanTask).filter_by(project_id=running_project.id, task_name="prepare_charter"))
+        select(HumanTask).filter_by(project_id=running_project.id, task_name="prepare_charter")
+    )
     stray_id = "00000000-0000-4000-8000-000000000001"
-    db.session.add(HumanTask(instance_id=done.instance_id, project_id=running_project.id,
-                             task_id=stray_id, task_name="ghost", title="Ghost task",
-                             process_id="project_lifecycle"))
+    db.session.add(
+        HumanTask(
+            instance_id=done.instance_id,
+            project_id=running_project.id,
+            task_id=stray_id,
+            task_name="ghost",
+            title="Ghost task",
+            process_id="project_lifecycle",
+        )
+    )
     db.session.commit()
 
     result = cli.invoke(args=["check"])
 
     assert result.exit_code == 1
-    assert f"instance {done.instance_id} task {stray_id}: open in the inbox but not READY" in \
-        result.stderr
+    assert (
+        f"instance {done.instance_id} task {stray_id}: open in the inbox but not READY"
+        in result.stderr
+    )
 
 
 # -- demo -------------------------------------------------------------------------------------
+
 
 def test_demo_seeds_users_and_projects_once_and_stays_consistent(ctx, cli):
     first = cli.invoke(args=["demo", "--no-serve"])
@@ -271,18 +302,26 @@ def test_demo_covers_the_gate_outcomes(ctx, cli):
     assert decisions == {"go", "conditional_go", "hold", "recycle", "kill"}
     conditions = db.session.scalars(select(GateCondition)).all()
     assert {c.status for c in conditions} == {"open", "closed"}
-    open_names = {row.task_name for row in db.session.scalars(
-        select(HumanTask).filter_by(status="open"))}
-    assert {"prepare_charter", "check_gate_readiness", "decide_gate", "score_gate",
-            "resume_gate", "complete_delivery"} <= open_names
+    open_names = {
+        row.task_name for row in db.session.scalars(select(HumanTask).filter_by(status="open"))
+    }
+    assert {
+        "prepare_charter",
+        "check_gate_readiness",
+        "decide_gate",
+        "score_gate",
+        "resume_gate",
+        "complete_delivery",
+    } <= open_names
     # One project waits at the benefits review timer in Closure.
     waiting = db.session.scalars(
-        select(WorkflowInstance).where(WorkflowInstance.next_timer_at.is_not(None))).all()
-    assert any(db.session.get(Project, i.project_id).stage == "Stage 4 – Closure"
-               for i in waiting)
+        select(WorkflowInstance).where(WorkflowInstance.next_timer_at.is_not(None))
+    ).all()
+    assert any(db.session.get(Project, i.project_id).stage == "Stage 4 – Closure" for i in waiting)
 
 
 # -- bench ------------------------------------------------------------------------------------
+
 
 def test_bench_smoke(ctx, library):
     from webapp.services.bench import run_benchmark

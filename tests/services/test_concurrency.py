@@ -137,8 +137,10 @@ def test_a_failing_timer_is_postponed_and_does_not_block_healthy_ones(ctx, peopl
 
     import time_machine
 
-    with unittest.mock.patch.object(timers.runner, "fire_due_timers", fire), \
-            time_machine.travel(due, tick=False):
+    with (
+        unittest.mock.patch.object(timers.runner, "fire_due_timers", fire),
+        time_machine.travel(due, tick=False),
+    ):
         assert timers.run_due_timers(now=due, limit=1) in (0, 1)
         assert timers.run_due_timers(now=due, limit=1) in (0, 1)
     db.session.expire_all()
@@ -146,6 +148,9 @@ def test_a_failing_timer_is_postponed_and_does_not_block_healthy_ones(ctx, peopl
     assert broken_row.next_timer_at >= due + timers.RETRY_AFTER - timedelta(seconds=1)
     actions = list(db.session.scalars(select(AuditEvent.action)))
     assert actions.count("timer_failed") == 1 and actions.count("timer_fired") == 1
-    assert [r.task_name for r in db.session.scalars(
-        select(HumanTask).filter_by(project_id=healthy.id, status="open"))] == [
-        "escalate_overdue_decision"]
+    assert [
+        r.task_name
+        for r in db.session.scalars(
+            select(HumanTask).filter_by(project_id=healthy.id, status="open")
+        )
+    ] == ["escalate_overdue_decision"]

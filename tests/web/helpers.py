@@ -8,8 +8,9 @@ from flask import g
 from tests.factories import PASSWORD
 
 
-def login(client, username: str, password: str = PASSWORD, next_path: str | None = None,
-          **request_options):
+def login(
+    client, username: str, password: str = PASSWORD, next_path: str | None = None, **request_options
+):
     """Log the client in through the login form (as flaskr's AuthActions); returns the response.
 
     Requests of a test share the `ctx` fixture's app context and so its `g`: forget the user
@@ -62,8 +63,9 @@ def field_value(response, name: str) -> str | None:
 
 def textarea_value(response, name: str) -> str | None:
     html = response.get_data(as_text=True)
-    match = re.search(rf'<textarea\b[^>]*name="{re.escape(name)}"[^>]*>(.*?)</textarea>', html,
-                      flags=re.S)
+    match = re.search(
+        rf'<textarea\b[^>]*name="{re.escape(name)}"[^>]*>(.*?)</textarea>', html, flags=re.S
+    )
     return unescape(match.group(1)).strip() if match else None
 
 

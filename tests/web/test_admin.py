@@ -13,8 +13,13 @@ from webapp.extensions import db
 from webapp.models import AuditEvent
 from webapp.models import User
 
-NEW_USER = {"username": "nina", "display_name": "Nina Newcomer", "email": "nina@example.org",
-            "password": "a long enough password", "roles": ["pm", "finance"]}
+NEW_USER = {
+    "username": "nina",
+    "display_name": "Nina Newcomer",
+    "email": "nina@example.org",
+    "password": "a long enough password",
+    "roles": ["pm", "finance"],
+}
 
 
 def user(username) -> User:
@@ -28,9 +33,16 @@ def actions() -> list[str]:
 
 
 @pytest.mark.parametrize("username", ["pat", "gwen", "pia", "sam"])
-@pytest.mark.parametrize("method,path", [("get", "/admin/users"), ("get", "/admin/"),
-                                         ("post", "/admin/users"), ("get", "/admin/users/1"),
-                                         ("post", "/admin/users/1/active")])
+@pytest.mark.parametrize(
+    "method,path",
+    [
+        ("get", "/admin/users"),
+        ("get", "/admin/"),
+        ("post", "/admin/users"),
+        ("get", "/admin/users/1"),
+        ("post", "/admin/users/1/active"),
+    ],
+)
 def test_only_admins(client, people, username, method, path):
     login_ok(client, username)
     assert getattr(client, method)(path).status_code == 403
@@ -69,9 +81,16 @@ def test_add_user_errors_are_422_on_the_fields(client, people):
     taken = client.post("/admin/users", data={**NEW_USER, "username": "pat"})
     assert taken.status_code == 422
     assert "user 'pat' already exists" in text(taken)
-    invalid = client.post("/admin/users", data={**NEW_USER, "username": "bad name!",
-                                                "email": "not-an-address", "password": "short",
-                                                "roles": ["wizard"]})
+    invalid = client.post(
+        "/admin/users",
+        data={
+            **NEW_USER,
+            "username": "bad name!",
+            "email": "not-an-address",
+            "password": "short",
+            "roles": ["wizard"],
+        },
+    )
     assert invalid.status_code == 422
     page = text(invalid)
     assert "Enter an email address." in page
@@ -128,8 +147,9 @@ def test_deactivate_and_activate(client, people):
 def test_admin_cannot_deactivate_themselves(client, people):
     ada = people["ada"]
     login_ok(client, "ada")
-    response = client.post(f"/admin/users/{ada.id}/active", data={"active": "0"},
-                           follow_redirects=True)
+    response = client.post(
+        f"/admin/users/{ada.id}/active", data={"active": "0"}, follow_redirects=True
+    )
     assert "you cannot deactivate your own account" in text(response)
     assert user("ada").active is True
 

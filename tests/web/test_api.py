@@ -19,9 +19,23 @@ from webapp.services.users import issue_token
 from webapp.services.users import revoke_token
 from webapp.services.users import set_active
 
-TASK_ITEM_KEYS = {"id", "title", "task_name", "gate", "project_id", "project_code", "stage",
-                  "form_key", "status", "assignee", "role", "due_at", "overdue", "created_at",
-                  "url"}
+TASK_ITEM_KEYS = {
+    "id",
+    "title",
+    "task_name",
+    "gate",
+    "project_id",
+    "project_code",
+    "stage",
+    "form_key",
+    "status",
+    "assignee",
+    "role",
+    "due_at",
+    "overdue",
+    "created_at",
+    "url",
+}
 PROTECTED = [
     ("get", "/api/v1/tasks"),
     ("get", "/api/v1/tasks/1"),
@@ -91,8 +105,11 @@ def test_revoked_token_and_inactive_user_are_refused(client, people):
 
 def test_session_cookie_alone_is_not_enough(app, client, people):
     app.config["SESSION_PROTECTION"] = None  # let a hand-made session cookie log in
-    app.add_url_rule("/_whoami", "whoami",
-                     lambda: current_user.username if current_user.is_authenticated else "-")
+    app.add_url_rule(
+        "/_whoami",
+        "whoami",
+        lambda: current_user.username if current_user.is_authenticated else "-",
+    )
     with client.session_transaction() as session:
         session["_user_id"] = str(people["pat"].id)
         session["_fresh"] = True
@@ -161,8 +178,12 @@ def _assert_documented(spec, schema_name, body):
 def test_responses_have_exactly_the_documented_keys(client, project, people, api):
     spec = client.get("/api/v1/openapi.json").get_json()
     complete(project, "prepare_charter")
-    pass_gate(project, "conditional_go", rationale="Almost", conditions=[
-        {"description": "Name a risk owner", "owner": "pat", "due_date": "2027-01-31"}])
+    pass_gate(
+        project,
+        "conditional_go",
+        rationale="Almost",
+        conditions=[{"description": "Name a risk owner", "owner": "pat", "due_date": "2027-01-31"}],
+    )
     row = open_task(project, "prepare_project_plan")
     tasks_page = api("pat").get("/api/v1/tasks").get_json()
     _assert_documented(spec, "TaskPage", tasks_page)
@@ -201,7 +222,8 @@ def test_list_my_assigned_and_queue_tasks(project, people, api):
     complete(project, "submit_gate_package")
     queued = api("gwen").get("/api/v1/tasks?which=queues").get_json()["items"]
     assert [(i["task_name"], i["assignee"], i["role"]) for i in queued] == [
-        ("check_gate_readiness", None, "pmo")]
+        ("check_gate_readiness", None, "pmo")
+    ]
     assert api("gwen").get("/api/v1/tasks?which=assigned").get_json()["items"] == []
     assert _ids(api("gwen").get("/api/v1/tasks")) == [queued[0]["id"]]
 
@@ -220,8 +242,9 @@ def test_filter_and_paginate_tasks(project, people, api):
     assert pat.get("/api/v1/tasks?stage=Stage 2 – Planning").get_json()["total"] == 0
 
 
-@pytest.mark.parametrize("query", ["per_page=101", "per_page=0", "page=abc", "which=everyone",
-                                   "project_id=x"])
+@pytest.mark.parametrize(
+    "query", ["per_page=101", "per_page=0", "page=abc", "which=everyone", "project_id=x"]
+)
 def test_bad_task_query_is_422_with_the_field(people, api, query):
     response = api("pat").get(f"/api/v1/tasks?{query}")
     assert response.status_code == 422
@@ -241,9 +264,17 @@ def test_task_detail_has_the_gate_decision_schema(project, api):
     fields = {f["name"]: f for f in body["fields"]}
     assert fields["decision"]["type"] == "select" and fields["decision"]["required"] is True
     assert [c["value"] for c in fields["decision"]["choices"]] == [
-        "go", "conditional_go", "hold", "recycle", "kill"]
+        "go",
+        "conditional_go",
+        "hold",
+        "recycle",
+        "kill",
+    ]
     assert {f["name"] for f in fields["conditions"]["fields"]} == {
-        "description", "owner", "due_date"}
+        "description",
+        "owner",
+        "due_date",
+    }
     assert {"name", "label", "type", "required", "choices", "value"} <= set(fields["rationale"])
 
 
@@ -256,8 +287,12 @@ def test_task_detail_of_a_generated_form(project, api):
     body = api("pat").get(f"/api/v1/tasks/{row.id}").get_json()
     assert body["form_key"] is None
     fields = {f["name"]: f for f in body["fields"]}
-    assert list(fields) == ["team_onboarded", "baseline_confirmed", "kickoff_date",
-                            "mobilisation_notes"]
+    assert list(fields) == [
+        "team_onboarded",
+        "baseline_confirmed",
+        "kickoff_date",
+        "mobilisation_notes",
+    ]
     assert fields["team_onboarded"]["type"] == "boolean" and fields["team_onboarded"]["required"]
     assert fields["kickoff_date"]["type"] == "date"
     assert fields["mobilisation_notes"]["required"] is False
@@ -309,9 +344,14 @@ def test_complete_a_conditional_go_with_nested_conditions(project, people, api):
     complete(project, "submit_gate_package")
     complete(project, "check_gate_readiness")
     row = open_task(project, "decide_gate")
-    payload = {**FORM_DATA["gate_decision"], "decision": "conditional_go", "rationale": "Almost",
-               "conditions": [{"description": "Name a risk owner", "owner": "pat",
-                               "due_date": "2027-01-31"}]}
+    payload = {
+        **FORM_DATA["gate_decision"],
+        "decision": "conditional_go",
+        "rationale": "Almost",
+        "conditions": [
+            {"description": "Name a risk owner", "owner": "pat", "due_date": "2027-01-31"}
+        ],
+    }
     response = api("sam").post(f"/api/v1/tasks/{row.id}/complete", payload)
     assert response.status_code == 200, response.get_json()
     detail = api("sam").get(f"/api/v1/projects/{project.id}").get_json()
@@ -380,8 +420,10 @@ def test_queue_task_of_another_role_cannot_be_claimed(project, people, api):
     assert api("pia").post(f"/api/v1/tasks/{row.id}/claim").status_code == 403
 
 
-@pytest.mark.parametrize(("method", "suffix"), [("get", ""), ("post", "/claim"),
-                                                ("post", "/release"), ("post", "/complete")])
+@pytest.mark.parametrize(
+    ("method", "suffix"),
+    [("get", ""), ("post", "/claim"), ("post", "/release"), ("post", "/complete")],
+)
 def test_invisible_and_unknown_tasks_are_404(project, api, method, suffix):
     row = open_task(project, "prepare_charter")
     max_ = api("max")  # a PM with no role on PRJ-1
@@ -393,9 +435,16 @@ def test_invisible_and_unknown_tasks_are_404(project, api, method, suffix):
 # --- projects --------------------------------------------------------------------------------
 
 
-NEW_PROJECT = {"code": "API-1", "name": "Via the API", "pm": "pat", "sponsor": "sam",
-               "budget": 125000.5, "start_date": "2027-01-01", "end_date": "2027-12-31",
-               "description": "Created by an integration"}
+NEW_PROJECT = {
+    "code": "API-1",
+    "name": "Via the API",
+    "pm": "pat",
+    "sponsor": "sam",
+    "budget": 125000.5,
+    "start_date": "2027-01-01",
+    "end_date": "2027-12-31",
+    "description": "Created by an integration",
+}
 
 
 def test_create_project_returns_201_and_location(people, library, api):
@@ -411,8 +460,11 @@ def test_create_project_returns_201_and_location(people, library, api):
 
 
 def test_create_project_on_the_light_lifecycle(people, library, api):
-    body = api("gwen").post("/api/v1/projects",
-                            {**NEW_PROJECT, "lifecycle": "light_lifecycle"}).get_json()
+    body = (
+        api("gwen")
+        .post("/api/v1/projects", {**NEW_PROJECT, "lifecycle": "light_lifecycle"})
+        .get_json()
+    )
     assert body["lifecycle"] == "light_lifecycle"
 
 
@@ -422,16 +474,19 @@ def test_duplicate_code_is_422(people, library, api):
     assert again.status_code == 422 and "code" in again.get_json()["fields"]
 
 
-@pytest.mark.parametrize(("change", "fields"), [
-    ({"budget": "lots"}, {"budget"}),
-    ({"budget": 10.005}, {"budget"}),
-    ({"start_date": "31/12/2027", "pm": 7}, {"start_date", "pm"}),
-    ({"name": None, "sponsor": ""}, {"name", "sponsor"}),
-    ({"colour": "red"}, {"colour"}),
-    ({"lifecycle": "gate_review"}, {"lifecycle"}),
-    ({"pm": "sam", "sponsor": "nobody"}, {"pm", "sponsor"}),
-    ({"end_date": "2026-01-01"}, {"end_date"}),
-])
+@pytest.mark.parametrize(
+    ("change", "fields"),
+    [
+        ({"budget": "lots"}, {"budget"}),
+        ({"budget": 10.005}, {"budget"}),
+        ({"start_date": "31/12/2027", "pm": 7}, {"start_date", "pm"}),
+        ({"name": None, "sponsor": ""}, {"name", "sponsor"}),
+        ({"colour": "red"}, {"colour"}),
+        ({"lifecycle": "gate_review"}, {"lifecycle"}),
+        ({"pm": "sam", "sponsor": "nobody"}, {"pm", "sponsor"}),
+        ({"end_date": "2026-01-01"}, {"end_date"}),
+    ],
+)
 def test_bad_project_json_is_422_with_fields(people, library, api, change, fields):
     response = api("pat").post("/api/v1/projects", {**NEW_PROJECT, **change})
     assert response.status_code == 422
@@ -439,8 +494,9 @@ def test_bad_project_json_is_422_with_fields(people, library, api, change, field
 
 
 def test_project_body_must_be_a_json_object(people, library, api):
-    response = api("pat").post("/api/v1/projects", data="{not json",
-                               content_type="application/json")
+    response = api("pat").post(
+        "/api/v1/projects", data="{not json", content_type="application/json"
+    )
     assert response.status_code == 422 and "body" in response.get_json()["fields"]
 
 
@@ -457,8 +513,10 @@ def test_list_projects_shows_what_the_caller_may_view(project, people, api):
     assert api("pia").get("/api/v1/projects?search=other").get_json()["total"] == 1
     assert api("pia").get("/api/v1/projects?pm=max").get_json()["total"] == 1
     assert api("pia").get("/api/v1/projects?status=killed").get_json()["total"] == 0
-    assert api("pia").get("/api/v1/projects?per_page=1&page=2").get_json()["items"][0]["code"] \
+    assert (
+        api("pia").get("/api/v1/projects?per_page=1&page=2").get_json()["items"][0]["code"]
         == "PRJ-1"
+    )
     assert api("pia").get("/api/v1/projects?status=sleeping").status_code == 422
     assert api("pia").get("/api/v1/projects?pm=nobody").status_code == 422
 
@@ -470,7 +528,8 @@ def test_project_detail_with_decisions_open_tasks_and_audit(project, people, api
     assert body["code"] == "PRJ-1" and body["status"] == "active"
     assert body["stage"] == "Stage 2 – Planning" and body["lifecycle"] == "project_lifecycle"
     assert [(d["gate_key"], d["decision"], d["conditions"]) for d in body["decisions"]] == [
-        ("gate_1", "go", [])]
+        ("gate_1", "go", [])
+    ]
     assert [t["task_name"] for t in body["open_tasks"]] == ["prepare_project_plan"]
     actions = [event["action"] for event in body["audit"]]
     assert {"project_started", "gate_decision", "stage_changed"} <= set(actions)

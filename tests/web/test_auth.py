@@ -159,17 +159,24 @@ def test_cannot_revoke_someone_elses_token(client, people):
 
 
 def test_posts_without_csrf_token_are_refused(database_uri, people):
-    app = create_app({"TESTING": True, "SECRET_KEY": "test", "WTF_CSRF_ENABLED": True,
-                      "SQLALCHEMY_DATABASE_URI": database_uri,
-                      "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test",
+            "WTF_CSRF_ENABLED": True,
+            "SQLALCHEMY_DATABASE_URI": database_uri,
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        }
+    )
     csrf_client = app.test_client()
     try:
         no_token = csrf_client.post("/login", data={"username": "pat", "password": "x"})
         assert no_token.status_code == 400
         assert "CSRF" in text(no_token)
         token = csrf_token(csrf_client.get("/login"))
-        response = csrf_client.post("/login", data={"username": "pat", "password": PASSWORD,
-                                                    "csrf_token": token})
+        response = csrf_client.post(
+            "/login", data={"username": "pat", "password": PASSWORD, "csrf_token": token}
+        )
         assert response.status_code == 302
         assert csrf_client.post("/logout").status_code == 400  # still logged in
         inbox = csrf_client.get("/")

@@ -12,18 +12,22 @@ def project(people, library):
     return start_project()
 
 
-@pytest.mark.parametrize("path", [
-    "/tasks/99999999999999999999",
-    "/projects/99999999999999999999",
-    "/projects/99999999999999999999/diagram",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/tasks/99999999999999999999",
+        "/projects/99999999999999999999",
+        "/projects/99999999999999999999/diagram",
+    ],
+)
 def test_ids_past_64_bits_are_not_found(client, project, path):
     login_ok(client, "pat")
     assert client.get(path).status_code == 404
 
 
-@pytest.mark.parametrize("path", ["/?page=99999999999999999999",
-                                  "/projects/?page=99999999999999999999"])
+@pytest.mark.parametrize(
+    "path", ["/?page=99999999999999999999", "/projects/?page=99999999999999999999"]
+)
 def test_page_numbers_past_any_list_show_an_empty_page(client, project, path):
     login_ok(client, "pat")
     assert client.get(path).status_code == 200
@@ -38,7 +42,8 @@ def test_api_page_and_name_limits_are_422(client, project, people):
     body = {"code": "LONG-1", "name": "x" * 500, "pm": "pat", "sponsor": "sam"}
     response = client.post("/api/v1/projects", json=body, headers=headers)
     assert response.status_code == 422 and response.get_json()["fields"]["name"] == [
-        "at most 200 characters"]
+        "at most 200 characters"
+    ]
 
 
 def test_a_value_the_database_refuses_is_a_422_not_a_500(app, client, project, people):

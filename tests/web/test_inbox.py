@@ -191,13 +191,16 @@ def test_pages_link_bootstrap_served_from_node_modules(client, app, people):
         response.close()
 
 
-@pytest.mark.parametrize("path", [
-    "/assets/bootstrap/package.json",  # outside the dist folder
-    "/assets/bootstrap/dist/../package.json",
-    "/assets/.bin/anything",
-    "/assets/left-pad/index.js",  # not an allowed package
-    "/assets/bootstrap/dist/css/missing.css",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/assets/bootstrap/package.json",  # outside the dist folder
+        "/assets/bootstrap/dist/../package.json",
+        "/assets/.bin/anything",
+        "/assets/left-pad/index.js",  # not an allowed package
+        "/assets/bootstrap/dist/css/missing.css",
+    ],
+)
 def test_assets_outside_the_allow_list_are_404(client, path):
     assert client.get(path).status_code == 404
 

@@ -113,8 +113,13 @@ def build_world() -> dict:
 
     scoring = start_project(code="PRJ-4", name="Finance scores")
     complete(scoring, "prepare_charter")
-    pass_gate(scoring, "conditional_go", conditions=[
-        {"description": "Name a risk owner", "owner": "cora", "due_date": "2027-01-31"}])
+    pass_gate(
+        scoring,
+        "conditional_go",
+        conditions=[
+            {"description": "Name a risk owner", "owner": "cora", "due_date": "2027-01-31"}
+        ],
+    )
     complete(scoring, "prepare_project_plan")
     complete(scoring, "submit_gate_package")
     complete(scoring, "check_gate_readiness")
@@ -127,9 +132,14 @@ def build_world() -> dict:
     start_project(pm="max", sponsor="sue", code="OTH-1", name="Not Pat's", actor=people["max"])
 
     projects = {p.code: p for p in db.session.scalars(select(Project))}
-    by_name = {"charter": "prepare_charter", "queue": "check_gate_readiness",
-               "decision": "decide_gate", "scoring": "score_gate",
-               "claimed": "check_gate_readiness", "other": "prepare_charter"}
+    by_name = {
+        "charter": "prepare_charter",
+        "queue": "check_gate_readiness",
+        "decision": "decide_gate",
+        "scoring": "score_gate",
+        "claimed": "check_gate_readiness",
+        "other": "prepare_charter",
+    }
     rows = {key: open_task(projects[code], by_name[key]) for key, code in TASKS.items()}
     world = {
         "task": {key: row.id for key, row in rows.items()},
@@ -152,9 +162,12 @@ def _check_world(world):
     """The world is what the table below assumes (a change in the BPMN shows here first)."""
     ids = world["user"]
     expected = {
-        "charter": (ids["pat"], set()), "queue": (None, {"pmo"}),
-        "decision": (ids["sam"], set()), "scoring": (None, {"finance"}),
-        "claimed": (ids["gwen"], {"pmo"}), "other": (ids["max"], set()),
+        "charter": (ids["pat"], set()),
+        "queue": (None, {"pmo"}),
+        "decision": (ids["sam"], set()),
+        "scoring": (None, {"finance"}),
+        "claimed": (ids["gwen"], {"pmo"}),
+        "other": (ids["max"], set()),
     }
     for key, (assignee, roles) in expected.items():
         row = db.session.get(HumanTask, world["task"][key])
@@ -212,19 +225,41 @@ def world(matrix_app) -> dict:
 
 SCORES = {"strategic_fit": "4", "business_value": "4", "risk": "3", "feasibility": "4"}
 PAGE_FORMS = {  # valid form posts of each task's form, as a browser sends them
-    "project_charter": {"objectives": "Replace billing", "scope": "Billing only",
-                        "business_case": "Saves money", "estimated_cost": "450000"},
-    "gate_readiness": {name: "y" for name in ("package_complete", "strategic_alignment",
-                                              "risks_assessed", "funding_available",
-                                              "readiness_passed")},
+    "project_charter": {
+        "objectives": "Replace billing",
+        "scope": "Billing only",
+        "business_case": "Saves money",
+        "estimated_cost": "450000",
+    },
+    "gate_readiness": {
+        name: "y"
+        for name in (
+            "package_complete",
+            "strategic_alignment",
+            "risks_assessed",
+            "funding_available",
+            "readiness_passed",
+        )
+    },
     "gate_decision": {**SCORES, "decision": "go"},
     "gate_score": {**SCORES, "recommendation": "go", "comment": "Fine by finance"},
 }
-NEW_PROJECT = {"name": "New one", "code": "NEW-1", "pm": "pat", "sponsor": "sam",
-               "budget": "1000", "start_date": "2027-01-04", "end_date": "2027-12-17",
-               "lifecycle": "project_lifecycle"}
-NEW_USER = {"username": "nina", "display_name": "Nina Newcomer", "password": "long enough pw",
-            "roles": ["pm"]}
+NEW_PROJECT = {
+    "name": "New one",
+    "code": "NEW-1",
+    "pm": "pat",
+    "sponsor": "sam",
+    "budget": "1000",
+    "start_date": "2027-01-04",
+    "end_date": "2027-12-17",
+    "lifecycle": "project_lifecycle",
+}
+NEW_USER = {
+    "username": "nina",
+    "display_name": "Nina Newcomer",
+    "password": "long enough pw",
+    "roles": ["pm"],
+}
 
 
 # --- the table -------------------------------------------------------------------------------
@@ -256,7 +291,7 @@ class Row:
         answers = {}
         named = set().union(*(actors for actors in self.expect.values() if actors != OTHERS))
         for answer, actors in self.expect.items():
-            for actor in (USERS - named if actors == OTHERS else actors):
+            for actor in USERS - named if actors == OTHERS else actors:
                 assert actor not in answers, f"{self.path}: {actor} twice"
                 answers[actor] = answer
         answers[ANON] = self.anon or (UNAUTHORIZED if self.api else LOGIN)
@@ -270,9 +305,22 @@ class Row:
         return None
 
 
-def page_and_api(method, page_path, api_path, expect, ok_page, ok_api, *, page_body=None,
-                 api_body=None, page_bugs=(), api_bugs=(), **common):
+def page_and_api(
+    method,
+    page_path,
+    api_path,
+    expect,
+    ok_page,
+    ok_api,
+    *,
+    page_body=None,
+    api_body=None,
+    page_bugs=(),
+    api_bugs=(),
+    **common,
+):
     """The same rule through a page and the API; `ok_page`/`ok_api` stand for OK in `expect`."""
+
     def swap(ok):
         return {ok if answer == OK else answer: actors for answer, actors in expect.items()}
 
@@ -316,18 +364,37 @@ def task_rows() -> list[Row]:
             Row("GET", api, {OK: worker, FORBIDDEN: onlookers, NOT_FOUND: OTHERS}),
         ]
         rows += page_and_api(
-            "POST", page, f"{api}/complete",
-            {OK: worker, FORBIDDEN: onlookers, NOT_FOUND: OTHERS}, to("/"), OK,
-            page_body=PAGE_FORMS[form_key], api_body=FORM_DATA[form_key],
-            task=key, effect="completed")
+            "POST",
+            page,
+            f"{api}/complete",
+            {OK: worker, FORBIDDEN: onlookers, NOT_FOUND: OTHERS},
+            to("/"),
+            OK,
+            page_body=PAGE_FORMS[form_key],
+            api_body=FORM_DATA[form_key],
+            task=key,
+            effect="completed",
+        )
         rows += page_and_api(
-            "POST", f"{page}/claim", f"{api}/claim",
-            {OK: worker, FORBIDDEN: onlookers, NOT_FOUND: OTHERS}, to(f"/tasks/{task}"), OK,
-            task=key, effect="claimed")
+            "POST",
+            f"{page}/claim",
+            f"{api}/claim",
+            {OK: worker, FORBIDDEN: onlookers, NOT_FOUND: OTHERS},
+            to(f"/tasks/{task}"),
+            OK,
+            task=key,
+            effect="claimed",
+        )
         rows += page_and_api(
-            "POST", f"{page}/release", f"{api}/release",
-            {OK: releasers, FORBIDDEN: knows - releasers, NOT_FOUND: OTHERS}, to("/"), OK,
-            task=key, effect="released")
+            "POST",
+            f"{page}/release",
+            f"{api}/release",
+            {OK: releasers, FORBIDDEN: knows - releasers, NOT_FOUND: OTHERS},
+            to("/"),
+            OK,
+            task=key,
+            effect="released",
+        )
     rows.append(Row("GET", "/tasks/{task[missing]}", {NOT_FOUND: OTHERS}))
     rows.append(Row("GET", "/api/v1/tasks/{task[missing]}", {NOT_FOUND: OTHERS}))
     return rows
@@ -335,26 +402,39 @@ def task_rows() -> list[Row]:
 
 def project_rows() -> list[Row]:
     rows = []
-    for code, knows in [("PRJ-1", SEES_OURS), ("PRJ-2", SEES_OURS), ("PRJ-3", SEES_OURS),
-                        ("PRJ-4", SEES_SCORING), ("PRJ-5", SEES_OURS), ("OTH-1", SEES_OTHER),
-                        ("missing", frozenset())]:
+    for code, knows in [
+        ("PRJ-1", SEES_OURS),
+        ("PRJ-2", SEES_OURS),
+        ("PRJ-3", SEES_OURS),
+        ("PRJ-4", SEES_SCORING),
+        ("PRJ-5", SEES_OURS),
+        ("OTH-1", SEES_OTHER),
+        ("missing", frozenset()),
+    ]:
         project = f"{{project[{code}]}}"
         rows.append(Row("GET", f"/projects/{project}", {OK: knows, NOT_FOUND: OTHERS}))
         rows.append(Row("GET", f"/api/v1/projects/{project}", {OK: knows, NOT_FOUND: OTHERS}))
         if code in ("PRJ-1", "PRJ-4", "OTH-1"):
-            rows.append(Row("GET", f"/projects/{project}/diagram",
-                            {OK: knows, NOT_FOUND: OTHERS}))
-            rows.append(Row("GET", f"/api/v1/projects/{project}/documents",
-                            {OK: knows, NOT_FOUND: OTHERS}))
+            rows.append(Row("GET", f"/projects/{project}/diagram", {OK: knows, NOT_FOUND: OTHERS}))
+            rows.append(
+                Row("GET", f"/api/v1/projects/{project}/documents", {OK: knows, NOT_FOUND: OTHERS})
+            )
     return rows
 
 
 # Which projects each user's lists show, and which open tasks their inbox holds.
 OURS = {"PRJ-1", "PRJ-2", "PRJ-3", "PRJ-4", "PRJ-5"}
 PROJECT_LIST = {
-    "pat": OURS, "sam": OURS, "gwen": OURS | {"OTH-1"}, "pia": OURS | {"OTH-1"},
-    "ada": OURS | {"OTH-1"}, "fin": {"PRJ-4"}, "cora": {"PRJ-4"}, "dee": set(),
-    "max": {"OTH-1"}, "sue": {"OTH-1"},
+    "pat": OURS,
+    "sam": OURS,
+    "gwen": OURS | {"OTH-1"},
+    "pia": OURS | {"OTH-1"},
+    "ada": OURS | {"OTH-1"},
+    "fin": {"PRJ-4"},
+    "cora": {"PRJ-4"},
+    "dee": set(),
+    "max": {"OTH-1"},
+    "sue": {"OTH-1"},
 }
 ASSIGNED_TO = {"pat": {"charter"}, "sam": {"decision"}, "gwen": {"claimed"}, "max": {"other"}}
 QUEUED_FOR = {"gwen": {"queue"}, "fin": {"scoring"}}
@@ -378,68 +458,138 @@ ROWS: list[Row] = [
     Row("POST", "/logout", {to("/login"): OTHERS}, anon=to("/login")),
     Row("GET", "/tokens", {OK: OTHERS}),
     Row("POST", "/tokens", {CREATED: OTHERS}, body={"name": "laptop"}, effect="token_created"),
-    Row("POST", "/tokens/{token_id[pat]}/revoke", {to("/tokens"): {"pat"}, NOT_FOUND: OTHERS},
-        effect="token_revoked"),
+    Row(
+        "POST",
+        "/tokens/{token_id[pat]}/revoke",
+        {to("/tokens"): {"pat"}, NOT_FOUND: OTHERS},
+        effect="token_revoked",
+    ),
     # The inbox: everyone has one, holding only their own tasks and queues.
     Row("GET", "/", {OK: OTHERS}, listed=_codes(ASSIGNED_TO)),
     Row("GET", "/?tab=queues", {OK: OTHERS}, listed=_codes(QUEUED_FOR)),
     Row("GET", "/api/v1/tasks", {OK: OTHERS}, listed=_tasks(ASSIGNED_TO, QUEUED_FOR)),
     *task_rows(),
     # Closing a gate condition: its owner, the PM, the PMO and admins.
-    Row("POST", CONDITION,
-        {to("/tasks/{task[scoring]}"): {"cora", "pat", "gwen", "ada"},
-         FORBIDDEN: SEES_SCORING - {"cora", "pat", "gwen", "ada"}, NOT_FOUND: OTHERS},
-        body={"note": "Risk owner named"}, effect="condition_closed"),
-    Row("POST", "/tasks/{task[charter]}/conditions/{condition}/close", {NOT_FOUND: OTHERS},
-        body={"note": "Through another project's task"}),
-    Row("POST", "/projects/{project[PRJ-4]}/conditions/{condition}/close",
-        {to("/projects/{project[PRJ-4]}"): CLOSERS, FORBIDDEN: SEES_SCORING - CLOSERS,
-         NOT_FOUND: OTHERS},
-        body={"note": "Risk owner named"}, effect="condition_closed"),
-    Row("POST", "/api/v1/projects/{project[PRJ-4]}/conditions/{condition}/close",
+    Row(
+        "POST",
+        CONDITION,
+        {
+            to("/tasks/{task[scoring]}"): {"cora", "pat", "gwen", "ada"},
+            FORBIDDEN: SEES_SCORING - {"cora", "pat", "gwen", "ada"},
+            NOT_FOUND: OTHERS,
+        },
+        body={"note": "Risk owner named"},
+        effect="condition_closed",
+    ),
+    Row(
+        "POST",
+        "/tasks/{task[charter]}/conditions/{condition}/close",
+        {NOT_FOUND: OTHERS},
+        body={"note": "Through another project's task"},
+    ),
+    Row(
+        "POST",
+        "/projects/{project[PRJ-4]}/conditions/{condition}/close",
+        {
+            to("/projects/{project[PRJ-4]}"): CLOSERS,
+            FORBIDDEN: SEES_SCORING - CLOSERS,
+            NOT_FOUND: OTHERS,
+        },
+        body={"note": "Risk owner named"},
+        effect="condition_closed",
+    ),
+    Row(
+        "POST",
+        "/api/v1/projects/{project[PRJ-4]}/conditions/{condition}/close",
         {OK: CLOSERS, FORBIDDEN: SEES_SCORING - CLOSERS, NOT_FOUND: OTHERS},
-        body={"note": "Risk owner named"}, effect="condition_closed"),
-    Row("POST", "/projects/{project[PRJ-1]}/conditions/{condition}/close", {NOT_FOUND: OTHERS},
-        body={"note": "Through another project"}),
+        body={"note": "Risk owner named"},
+        effect="condition_closed",
+    ),
+    Row(
+        "POST",
+        "/projects/{project[PRJ-1]}/conditions/{condition}/close",
+        {NOT_FOUND: OTHERS},
+        body={"note": "Through another project"},
+    ),
     # Reassigning: the PMO and administrators only.
-    Row("POST", "/projects/{project[PRJ-1]}/tasks/{task[charter]}/reassign",
+    Row(
+        "POST",
+        "/projects/{project[PRJ-1]}/tasks/{task[charter]}/reassign",
         {to("/projects/{project[PRJ-1]}"): SUPERVISORS, FORBIDDEN: OTHERS},
-        body={"assignee": "max"}, task="charter", effect="reassigned"),
-    Row("POST", "/api/v1/tasks/{task[charter]}/reassign",
+        body={"assignee": "max"},
+        task="charter",
+        effect="reassigned",
+    ),
+    Row(
+        "POST",
+        "/api/v1/tasks/{task[charter]}/reassign",
         {OK: SUPERVISORS, FORBIDDEN: SEES_OURS - SUPERVISORS, NOT_FOUND: OTHERS},
-        body={"assignee": "max"}, task="charter", effect="reassigned"),
+        body={"assignee": "max"},
+        task="charter",
+        effect="reassigned",
+    ),
     # Projects: lists for everyone (filtered), starting one for starters, pages for who knows.
     Row("GET", "/projects/", {OK: OTHERS}, listed=PROJECT_LIST),
     Row("GET", "/api/v1/projects", {OK: OTHERS}, listed=PROJECT_LIST),
     Row("GET", "/projects/new", {OK: STARTERS, FORBIDDEN: OTHERS}),
-    Row("POST", "/projects/new", {to("/projects/{project[NEW-1]}"): STARTERS, FORBIDDEN: OTHERS},
-        body=NEW_PROJECT, effect="project_created"),
-    Row("POST", "/api/v1/projects", {CREATED: STARTERS, FORBIDDEN: OTHERS},
-        body={k: v for k, v in NEW_PROJECT.items() if k != "budget"}, effect="project_created"),
+    Row(
+        "POST",
+        "/projects/new",
+        {to("/projects/{project[NEW-1]}"): STARTERS, FORBIDDEN: OTHERS},
+        body=NEW_PROJECT,
+        effect="project_created",
+    ),
+    Row(
+        "POST",
+        "/api/v1/projects",
+        {CREATED: STARTERS, FORBIDDEN: OTHERS},
+        body={k: v for k, v in NEW_PROJECT.items() if k != "budget"},
+        effect="project_created",
+    ),
     *project_rows(),
     # User administration: admins only.
     Row("GET", "/admin/", {OK: {"ada"}, FORBIDDEN: OTHERS}),
     Row("GET", "/admin/users", {OK: {"ada"}, FORBIDDEN: OTHERS}),
-    Row("POST", "/admin/users", {to("/admin/users"): {"ada"}, FORBIDDEN: OTHERS},
-        body=NEW_USER, effect="user_added"),
+    Row(
+        "POST",
+        "/admin/users",
+        {to("/admin/users"): {"ada"}, FORBIDDEN: OTHERS},
+        body=NEW_USER,
+        effect="user_added",
+    ),
     Row("GET", "/admin/users/{user[dee]}", {OK: {"ada"}, FORBIDDEN: OTHERS}),
     Row("GET", "/admin/users/{user[missing]}", {NOT_FOUND: {"ada"}, FORBIDDEN: OTHERS}),
-    Row("POST", "/admin/users/{user[dee]}", {to("/admin/users"): {"ada"}, FORBIDDEN: OTHERS},
-        body={"roles": ["designer", "ccb"]}, effect="roles_changed"),
-    Row("POST", "/admin/users/{user[dee]}/active", {to("/admin/users"): {"ada"},
-                                                     FORBIDDEN: OTHERS},
-        body={"active": "0"}, effect="deactivated"),
+    Row(
+        "POST",
+        "/admin/users/{user[dee]}",
+        {to("/admin/users"): {"ada"}, FORBIDDEN: OTHERS},
+        body={"roles": ["designer", "ccb"]},
+        effect="roles_changed",
+    ),
+    Row(
+        "POST",
+        "/admin/users/{user[dee]}/active",
+        {to("/admin/users"): {"ada"}, FORBIDDEN: OTHERS},
+        body={"active": "0"},
+        effect="deactivated",
+    ),
     # Public: the OpenAPI description and static files.
     Row("GET", "/api/v1/openapi.json", {OK: OTHERS}, anon=OK),
     Row("GET", "/static/css/projects.css", {OK: OTHERS}, anon=OK),
-    Row("GET", "/assets/bootstrap/dist/css/bootstrap.min.css", {OK: OTHERS}, anon=OK,
-        skip_unless="bootstrap/dist/css/bootstrap.min.css"),
+    Row(
+        "GET",
+        "/assets/bootstrap/dist/css/bootstrap.min.css",
+        {OK: OTHERS},
+        anon=OK,
+        skip_unless="bootstrap/dist/css/bootstrap.min.css",
+    ),
 ]
 
 
 def _label(row: Row) -> str:
-    return f"{row.method} " + re.sub(r"\{(\w+)(?:\[([^\]]+)\])?\}",
-                                     lambda m: f"<{m.group(2) or m.group(1)}>", row.path)
+    return f"{row.method} " + re.sub(
+        r"\{(\w+)(?:\[([^\]]+)\])?\}", lambda m: f"<{m.group(2) or m.group(1)}>", row.path
+    )
 
 
 def _cases():
@@ -450,8 +600,9 @@ def _cases():
             reason = row.bug_for(actor)
             if reason:
                 marks.append(pytest.mark.xfail(strict=True, reason=reason))
-            yield pytest.param(row, actor, answers[actor], marks=marks,
-                               id=f"{_label(row)} [{actor}]")
+            yield pytest.param(
+                row, actor, answers[actor], marks=marks, id=f"{_label(row)} [{actor}]"
+            )
 
 
 # --- the test --------------------------------------------------------------------------------
@@ -478,12 +629,13 @@ def test_route_permissions(matrix_app, world, row, actor, expected):
     response.get_data()
     response.close()  # file responses hold their file open until closed
     after = snapshot(app)
-    status, location = (expected if isinstance(expected, tuple) else (expected, None))
+    status, location = expected if isinstance(expected, tuple) else (expected, None)
     if expected == LOGIN:
         status, location = 302, "/login?next=" + quote(path, safe="")
     got = response.headers.get("Location") if response.status_code == 302 else None
-    assert (response.status_code, got) == (status, _fill(location, world, after)), \
+    assert (response.status_code, got) == (status, _fill(location, world, after)), (
         response.get_data(as_text=True)[:300]
+    )
     if row.api and status >= 400:
         assert response.get_json()["error"]  # JSON errors, never an HTML page
     allowed = expected != LOGIN and status < 400
@@ -498,8 +650,9 @@ def test_route_permissions(matrix_app, world, row, actor, expected):
 def _fill(location, world, after):
     if location is None:
         return None
-    return location.format(**{**world, "project": {code: pid for pid, code, _s in
-                                                   after["projects"]}})
+    return location.format(
+        **{**world, "project": {code: pid for pid, code, _s in after["projects"]}}
+    )
 
 
 def listed(response, row, world) -> set:
@@ -519,13 +672,15 @@ def listed(response, row, world) -> set:
 def snapshot(app) -> dict:
     """The state a request may change (tokens' last use aside: reading marks it)."""
     with app.app_context():
+
         def rows(*columns):
             return frozenset(tuple(r) for r in db.session.execute(select(*columns)))
 
         state = {
             "audit_events": db.session.scalar(select(func.count(AuditEvent.id))),
-            "tasks": rows(HumanTask.id, HumanTask.status, HumanTask.assignee_id,
-                          HumanTask.completed_by_id),
+            "tasks": rows(
+                HumanTask.id, HumanTask.status, HumanTask.assignee_id, HumanTask.completed_by_id
+            ),
             "projects": rows(Project.id, Project.code, Project.status),
             "users": rows(User.id, User.username, User.active),
             "roles": rows(UserRole.user_id, UserRole.role),

@@ -29,8 +29,16 @@ CHARTER = {
     "business_case": "Saves 1.2M a year",
     "estimated_cost": "450000",
 }
-READINESS = {name: "y" for name in ("package_complete", "strategic_alignment", "risks_assessed",
-                                    "funding_available", "readiness_passed")}
+READINESS = {
+    name: "y"
+    for name in (
+        "package_complete",
+        "strategic_alignment",
+        "risks_assessed",
+        "funding_available",
+        "readiness_passed",
+    )
+}
 SCORES = {"strategic_fit": "4", "business_value": "5", "risk": "3", "feasibility": "4"}  # 4.10
 
 
@@ -50,7 +58,8 @@ def at_decision(project):
 
 def completed_events(row):
     return db.session.scalars(
-        select(AuditEvent).filter_by(human_task_id=row.id, action="task_completed")).all()
+        select(AuditEvent).filter_by(human_task_id=row.id, action="task_completed")
+    ).all()
 
 
 def test_page_shows_project_context_and_the_form(client, project):
@@ -59,9 +68,20 @@ def test_page_shows_project_context_and_the_form(client, project):
     response = client.get(f"/tasks/{row.id}")
     assert response.status_code == 200
     page = text(response)
-    for expected in ("PRJ-1", "Billing renewal", "Stage 1 – Initiation", "Pat Manager",
-                     "Sam Sponsor", "250,000.00", "No gate decided yet.", "No open conditions.",
-                     "No documents yet.", "Objectives", "Business case", "Complete task"):
+    for expected in (
+        "PRJ-1",
+        "Billing renewal",
+        "Stage 1 – Initiation",
+        "Pat Manager",
+        "Sam Sponsor",
+        "250,000.00",
+        "No gate decided yet.",
+        "No open conditions.",
+        "No documents yet.",
+        "Objectives",
+        "Business case",
+        "Complete task",
+    ):
         assert expected in page, expected
     assert f'action="/tasks/{row.id}"' in response.get_data(as_text=True)
 
@@ -85,20 +105,23 @@ def test_readiness_check_names_the_sponsor_who_decides_next(client, project):
     login_ok(client, "gwen")
     page = text(client.get(f"/tasks/{row.id}"))
     assert "Gate package · Gate 1" in page and "Ready for review" in page  # what was submitted
-    response = client.post(f"/tasks/{row.id}", data={**READINESS, "readiness_comment": "Fine"},
-                           follow_redirects=True)
+    response = client.post(
+        f"/tasks/{row.id}", data={**READINESS, "readiness_comment": "Fine"}, follow_redirects=True
+    )
     assert "Decide gate sent to Sam Sponsor" in text(response)
 
 
 def test_invalid_input_is_422_with_field_errors_and_nothing_saved(client, project):
     row = open_task(project, "prepare_charter")
     login_ok(client, "pat")
-    response = client.post(f"/tasks/{row.id}", data={**CHARTER, "objectives": "  ",
-                                                     "estimated_cost": "lots"})
+    response = client.post(
+        f"/tasks/{row.id}", data={**CHARTER, "objectives": "  ", "estimated_cost": "lots"}
+    )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert re.search(r'name="objectives".*?invalid-feedback[^>]*>This field is required', html,
-                     flags=re.S)
+    assert re.search(
+        r'name="objectives".*?invalid-feedback[^>]*>This field is required', html, flags=re.S
+    )
     assert 'id="estimated_cost"' in html and "is-invalid" in html
     assert textarea_value(response, "scope") == "Billing and invoicing"  # typing kept
     db.session.refresh(row)
@@ -108,15 +131,21 @@ def test_invalid_input_is_422_with_field_errors_and_nothing_saved(client, projec
 def test_form_is_prefilled_from_workflow_data(client, project):
     complete(project, "prepare_charter")
     complete(project, "submit_gate_package", summary="First attempt at the package")
-    complete(project, "check_gate_readiness", readiness_passed=False,
-             readiness_comment="The risk register is missing")
+    complete(
+        project,
+        "check_gate_readiness",
+        readiness_passed=False,
+        readiness_comment="The risk register is missing",
+    )
     row = open_task(project, "submit_gate_package")  # sent back: not ready
     login_ok(client, "pat")
     response = client.get(f"/tasks/{row.id}")
     assert textarea_value(response, "summary") == "First attempt at the package"
-    assert re.search(r'<input[^>]*checked[^>]*value="business_case"|'
-                     r'<input[^>]*value="business_case"[^>]*checked',
-                     response.get_data(as_text=True))
+    assert re.search(
+        r'<input[^>]*checked[^>]*value="business_case"|'
+        r'<input[^>]*value="business_case"[^>]*checked',
+        response.get_data(as_text=True),
+    )
 
 
 def test_gate_two_decision_shows_scores_but_no_earlier_decision(client, project):
@@ -145,10 +174,14 @@ def test_completed_in_between_is_409_and_keeps_the_typing(client, project):
     make_user("gil", "pmo", display_name="Gil Governance")
     login_ok(client, "gwen")
     assert client.get(f"/tasks/{row.id}").status_code == 200
-    tasks.complete_task(row.id, {**{k: True for k in READINESS}, "readiness_comment": "ok"},
-                        db.session.scalar(select_user("gil")))
-    response = client.post(f"/tasks/{row.id}",
-                           data={**READINESS, "readiness_comment": "My careful notes"})
+    tasks.complete_task(
+        row.id,
+        {**{k: True for k in READINESS}, "readiness_comment": "ok"},
+        db.session.scalar(select_user("gil")),
+    )
+    response = client.post(
+        f"/tasks/{row.id}", data={**READINESS, "readiness_comment": "My careful notes"}
+    )
     assert response.status_code == 409
     assert "Someone else completed or claimed this task" in text(response)
     assert "Gil Governance" in text(response)
@@ -229,8 +262,10 @@ def test_gate_decision_page_shows_package_and_scorecard(client, project):
 def test_conditional_go_without_conditions_is_refused_with_the_total(client, project):
     row = at_decision(project)
     login_ok(client, "sam")
-    response = client.post(f"/tasks/{row.id}", data={**SCORES, "decision": "conditional_go",
-                                                     "rationale": "Only if funded"})
+    response = client.post(
+        f"/tasks/{row.id}",
+        data={**SCORES, "decision": "conditional_go", "rationale": "Only if funded"},
+    )
     assert response.status_code == 422
     page = text(response)
     assert "A conditional go needs at least one condition" in page
@@ -251,16 +286,26 @@ def test_rationale_required_unless_go(client, project):
 def test_unknown_condition_owner_is_shown_on_the_row_typed(client, project):
     row = at_decision(project)
     login_ok(client, "sam")
-    blank_rows = {f"conditions-{i}-{name}": "" for i in (0, 2)
-                  for name in ("description", "owner", "due_date")}
-    response = client.post(f"/tasks/{row.id}", data={  # as a browser posts the three rows
-        **SCORES, "decision": "conditional_go", "rationale": "Only if funded", **blank_rows,
-        "conditions-1-description": "Secure funding", "conditions-1-owner": "nobody",
-        "conditions-1-due_date": "2027-01-31",
-    })
+    blank_rows = {
+        f"conditions-{i}-{name}": ""
+        for i in (0, 2)
+        for name in ("description", "owner", "due_date")
+    }
+    response = client.post(
+        f"/tasks/{row.id}",
+        data={  # as a browser posts the three rows
+            **SCORES,
+            "decision": "conditional_go",
+            "rationale": "Only if funded",
+            **blank_rows,
+            "conditions-1-description": "Secure funding",
+            "conditions-1-owner": "nobody",
+            "conditions-1-due_date": "2027-01-31",
+        },
+    )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    owner_row = html[html.index('name="conditions-1-owner"'):html.index('name="conditions-2-')]
+    owner_row = html[html.index('name="conditions-1-owner"') : html.index('name="conditions-2-')]
     assert "unknown user &#39;nobody&#39;" in owner_row or "unknown user 'nobody'" in owner_row
     assert 'value="Secure funding"' in html
 
@@ -268,11 +313,18 @@ def test_unknown_condition_owner_is_shown_on_the_row_typed(client, project):
 def test_conditional_go_then_close_the_condition(client, project, people):
     row = at_decision(project)
     login_ok(client, "sam")
-    response = client.post(f"/tasks/{row.id}", data={
-        **SCORES, "decision": "conditional_go", "rationale": "Only if funded",
-        "conditions-0-description": "Secure funding", "conditions-0-owner": "pat",
-        "conditions-0-due_date": "2027-01-31",
-    }, follow_redirects=True)
+    response = client.post(
+        f"/tasks/{row.id}",
+        data={
+            **SCORES,
+            "decision": "conditional_go",
+            "rationale": "Only if funded",
+            "conditions-0-description": "Secure funding",
+            "conditions-0-owner": "pat",
+            "conditions-0-due_date": "2027-01-31",
+        },
+        follow_redirects=True,
+    )
     assert "Prepare project plan sent to Pat Manager" in text(response)
     decision = db.session.scalar(select(GateDecision))
     assert decision.decision == "conditional_go" and decision.score_total == pytest.approx(4.1)
@@ -285,8 +337,9 @@ def test_conditional_go_then_close_the_condition(client, project, people):
     login_ok(client, "pat")
     page = text(client.get(f"/tasks/{plan.id}"))
     assert "Conditional go" in page and "Secure funding" in page and "Close condition" in page
-    closed = client.post(f"/tasks/{plan.id}/conditions/{condition.id}/close",
-                         data={"note": "Budget approved"})
+    closed = client.post(
+        f"/tasks/{plan.id}/conditions/{condition.id}/close", data={"note": "Budget approved"}
+    )
     assert closed.status_code == 302 and closed.headers["Location"] == f"/tasks/{plan.id}"
     db.session.refresh(condition)
     assert condition.status == "closed" and condition.closing_note == "Budget approved"
@@ -299,11 +352,16 @@ def test_conditional_go_then_close_the_condition(client, project, people):
 def test_condition_of_another_project_is_404_on_this_task(client, project):
     other = start_project(code="PRJ-2")
     row = at_decision(other)
-    tasks.complete_task(row.id, {**{k: int(v) for k, v in SCORES.items()},
-                                 "decision": "conditional_go", "rationale": "If funded",
-                                 "conditions": [{"description": "Fund it", "owner": "pat",
-                                                 "due_date": "2027-01-31"}]},
-                        db.session.scalar(select_user("sam")))
+    tasks.complete_task(
+        row.id,
+        {
+            **{k: int(v) for k, v in SCORES.items()},
+            "decision": "conditional_go",
+            "rationale": "If funded",
+            "conditions": [{"description": "Fund it", "owner": "pat", "due_date": "2027-01-31"}],
+        },
+        db.session.scalar(select_user("sam")),
+    )
     condition = db.session.scalar(select(GateCondition))
     mine = open_task(project, "prepare_charter")
     login_ok(client, "pat")

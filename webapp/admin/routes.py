@@ -31,10 +31,14 @@ def add_user():
     try:
         if not form.validate_on_submit():
             return _users_page(form, 422)
-        user = accounts.add_user(form.username.data, form.roles.data, actor=actor(),
-                                 display_name=form.display_name.data.strip(),
-                                 email=form.email.data or None,
-                                 password=form.password.data or None)
+        user = accounts.add_user(
+            form.username.data,
+            form.roles.data,
+            actor=actor(),
+            display_name=form.display_name.data.strip(),
+            email=form.email.data or None,
+            password=form.password.data or None,
+        )
     except ValidationFailed as exc:
         populate_errors(form, exc.reasons)
         return _users_page(form, 422)

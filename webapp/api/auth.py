@@ -26,8 +26,10 @@ def require_token():
         return _unauthorized("Send an API token: Authorization: Bearer <token>.", REALM)
     user = user_for_token(token)
     if user is None:
-        return _unauthorized("The API token is unknown, revoked or belongs to an inactive user.",
-                             f'{REALM}, error="invalid_token"')
+        return _unauthorized(
+            "The API token is unknown, revoked or belongs to an inactive user.",
+            f'{REALM}, error="invalid_token"',
+        )
     g.api_user = user
     return None
 

@@ -19,9 +19,15 @@ DEFAULT_PER_PAGE = 25
 MAX_BUDGET = Decimal("1e12")  # project.budget is NUMERIC(14, 2)
 
 PROJECT_FIELDS = {
-    "code": "string", "name": "string", "pm": "string", "sponsor": "string",
-    "budget": "amount", "start_date": "date", "end_date": "date",
-    "description": "string", "lifecycle": "string",
+    "code": "string",
+    "name": "string",
+    "pm": "string",
+    "sponsor": "string",
+    "budget": "amount",
+    "start_date": "date",
+    "end_date": "date",
+    "description": "string",
+    "lifecycle": "string",
 }
 REQUIRED_PROJECT_FIELDS = ("code", "name", "pm", "sponsor")
 
@@ -53,8 +59,9 @@ class Args:
             self.problems.append((name, "must be a whole number"))
             return default
         if value < minimum or (maximum is not None and value > maximum):
-            bounds = (f"between {minimum} and {maximum}" if maximum is not None
-                      else f"{minimum} or more")
+            bounds = (
+                f"between {minimum} and {maximum}" if maximum is not None else f"{minimum} or more"
+            )
             self.problems.append((name, f"must be {bounds}"))
             return default
         return value
@@ -83,8 +90,9 @@ def new_project(payload: dict) -> NewProject:
     """A NewProject command from a JSON object; types and unknown keys are checked here,
     the rules (unique code, known people, dates in order, lifecycle) by the service."""
     problems = [(key, "unknown field") for key in payload if key not in PROJECT_FIELDS]
-    problems += [(key, "is required") for key in REQUIRED_PROJECT_FIELDS
-                 if payload.get(key) in (None, "")]
+    problems += [
+        (key, "is required") for key in REQUIRED_PROJECT_FIELDS if payload.get(key) in (None, "")
+    ]
     values = {}
     for key, kind in PROJECT_FIELDS.items():
         raw = payload.get(key)

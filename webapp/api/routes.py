@@ -38,8 +38,11 @@ def openapi():
 def list_tasks():
     args = params.Args()
     which = args.choice("which", api_views.TASK_LISTS) or "all"
-    filters = inbox.InboxFilter(project_id=args.integer("project_id"),
-                                stage=args.text("stage"), form_key=args.text("form_key"))
+    filters = inbox.InboxFilter(
+        project_id=args.integer("project_id"),
+        stage=args.text("stage"),
+        form_key=args.text("form_key"),
+    )
     page, per_page = args.paging()
     args.check()
     result = api_views.list_my_tasks(caller(), which, filters, page, per_page)

@@ -64,8 +64,9 @@ def tokens():
         new_token = users.issue_token(current_user.username, form.name.data.strip())
         form = TokenForm(formdata=None)
     status = 422 if form.errors else 201 if new_token else 200
-    response = render_template("auth/tokens.html", form=form, new_token=new_token,
-                               tokens=users.list_tokens(current_user))
+    response = render_template(
+        "auth/tokens.html", form=form, new_token=new_token, tokens=users.list_tokens(current_user)
+    )
     return response, status, {"Cache-Control": "no-store"}  # the new token shows once
 
 

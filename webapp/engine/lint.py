@@ -51,8 +51,15 @@ def lint_bpmn(root: etree._Element, filename: str, ctx: LintContext) -> list[Pro
 # Parts of an element that Camunda Modeler does not show as elements of their own (their ids,
 # when the modeler writes any, cannot be found in the diagram): report the owning element.
 _NOT_DIAGRAM_ELEMENTS = frozenset(
-    {"conditionExpression", "timeDuration", "timeDate", "timeCycle", "script",
-     "completionCondition", "loopCardinality"}
+    {
+        "conditionExpression",
+        "timeDuration",
+        "timeDate",
+        "timeCycle",
+        "script",
+        "completionCondition",
+        "loopCardinality",
+    }
 )
 
 
@@ -80,7 +87,7 @@ def _executable_processes(root, filename, ctx) -> Iterator[Problem]:
         yield _problem(
             filename,
             processes[0],
-            "no executable process: every process has isExecutable=\"false\"",
+            'no executable process: every process has isExecutable="false"',
         )
 
 
@@ -138,7 +145,7 @@ def timer_expression_error(text: str | None, kind: str = "timeDuration") -> str 
     if _looks_like_bare_iso(text):
         return (
             f"timer {text!r} is not a Python expression: SpiffWorkflow evaluates timers as "
-            f"Python, so write the ISO-8601 text as a string literal: \"{text}\""
+            f'Python, so write the ISO-8601 text as a string literal: "{text}"'
         )
     error = _code_error(text, "eval")
     if error:
@@ -325,7 +332,9 @@ def _sequence_flows(root, filename, ctx) -> Iterator[Problem]:
             for end in ("sourceRef", "targetRef"):
                 if flow.get(end) not in nodes:
                     yield _problem(
-                        filename, flow, f"sequence flow {end} {flow.get(end)!r} names no element "
+                        filename,
+                        flow,
+                        f"sequence flow {end} {flow.get(end)!r} names no element "
                         f"of {container.get('id')!r}",
                     )
         for node_id, node in nodes.items():
@@ -334,7 +343,9 @@ def _sequence_flows(root, filename, ctx) -> Iterator[Problem]:
                     flow = flows.get((ref.text or "").strip())
                     if flow is None or flow.get(end) != node_id:
                         yield _problem(
-                            filename, node, f"{direction} {ref.text!r} names no sequence flow "
+                            filename,
+                            node,
+                            f"{direction} {ref.text!r} names no sequence flow "
                             f"{'into' if direction == 'incoming' else 'out of'} this element",
                         )
             if etree.QName(node).localname != "boundaryEvent":
@@ -342,7 +353,9 @@ def _sequence_flows(root, filename, ctx) -> Iterator[Problem]:
             attached = node.get("attachedToRef")
             if attached not in nodes:
                 yield _problem(
-                    filename, node, f"boundary event is attached to {attached!r}, which is not "
+                    filename,
+                    node,
+                    f"boundary event is attached to {attached!r}, which is not "
                     f"an element of {container.get('id')!r}",
                 )
             definitions = node.iterfind("*", NS)
@@ -386,7 +399,7 @@ def _input_entry_error(text: str) -> str | None:
     if error is None or _code_error(f"dmninputexpr {text}", "eval") is None:  # `> 1000`
         return None
     return (
-        f"{error} (an input entry is a value such as \"board\" or 1000, a comparison such as "
+        f'{error} (an input entry is a value such as "board" or 1000, a comparison such as '
         "> 1000, or an expression with ? for the input value)"
     )
 

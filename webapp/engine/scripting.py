@@ -10,6 +10,7 @@ memory limit; string padding and format widths (`"x".ljust(10**9)`, `"%999999999
 single C calls that neither the caps nor the timer stop. No print(), classes or imports.
 The engine is not serialized: set `wf.script_engine = make_script_engine()` after every load.
 """
+
 import ast
 import builtins
 import functools
@@ -57,23 +58,49 @@ def now() -> str:
 
 SCRIPT_FUNCTIONS = {"today": today, "now": now}
 _OPS = {"*": operator.mul, "**": operator.pow, "<<": operator.lshift} | {
-    s + "=": getattr(operator, "i" + n) for s, n in (
-        ("+", "add"), ("-", "sub"), ("*", "mul"), ("/", "truediv"), ("//", "floordiv"),
-        ("%", "mod"), ("**", "pow"), ("<<", "lshift"), (">>", "rshift"), ("&", "and"),
-        ("|", "or"), ("^", "xor"), ("@", "matmul"))}
+    s + "=": getattr(operator, "i" + n)
+    for s, n in (
+        ("+", "add"),
+        ("-", "sub"),
+        ("*", "mul"),
+        ("/", "truediv"),
+        ("//", "floordiv"),
+        ("%", "mod"),
+        ("**", "pow"),
+        ("<<", "lshift"),
+        (">>", "rshift"),
+        ("&", "and"),
+        ("|", "or"),
+        ("^", "xor"),
+        ("@", "matmul"),
+    )
+}
 
 
 def _operate(op, a, b):
     """`_binop_` (`*`, `**`, `<<`) and `_inplacevar_` (`+=` ...): refuse one-shot giant results,
     which are single C calls that the timer cannot interrupt."""
     sym, ints = op.rstrip("="), isinstance(a, int) and isinstance(b, int)
-    if ints and (sym == "**" and b > 0 and abs(a) > 1 and (a.bit_length() - 1) * b > INT_BITS_LIMIT
-                 or sym == "<<" and a and b > 0 and a.bit_length() + b > INT_BITS_LIMIT
-                 or sym == "*" and a.bit_length() + b.bit_length() > INT_BITS_LIMIT):
+    if ints and (
+        sym == "**"
+        and b > 0
+        and abs(a) > 1
+        and (a.bit_length() - 1) * b > INT_BITS_LIMIT
+        or sym == "<<"
+        and a
+        and b > 0
+        and a.bit_length() + b > INT_BITS_LIMIT
+        or sym == "*"
+        and a.bit_length() + b.bit_length() > INT_BITS_LIMIT
+    ):
         raise SandboxError(f"the result of {sym} would be too large")
     for seq, n in ((a, b), (b, a)):
-        if sym == "*" and isinstance(seq, (str, bytes, list, tuple)) and isinstance(n, int) \
-                and len(seq) * n > SEQUENCE_LIMIT:
+        if (
+            sym == "*"
+            and isinstance(seq, (str, bytes, list, tuple))
+            and isinstance(n, int)
+            and len(seq) * n > SEQUENCE_LIMIT
+        ):
             raise SandboxError(f"sequence * {n} would be too large")
     return _OPS[op](a, b)
 
@@ -85,17 +112,48 @@ def _range(*args):
     return r
 
 
-_BUILTINS = {k: v for k, v in safe_builtins.items()
-             if k not in ("__build_class__", "setattr", "delattr")}
-_BUILTINS.update({f.__name__: f for f in (
-    len, min, max, sum, sorted, any, all, abs, round, dict, list, set, tuple, str, int, float,
-    bool, enumerate, zip, isinstance)})
-_BUILTINS.update(range=_range, pow=lambda a, b, mod=None: (
-    _operate("**", a, b) if mod is None else pow(a, b, mod)))
+_BUILTINS = {
+    k: v for k, v in safe_builtins.items() if k not in ("__build_class__", "setattr", "delattr")
+}
+_BUILTINS.update(
+    {
+        f.__name__: f
+        for f in (
+            len,
+            min,
+            max,
+            sum,
+            sorted,
+            any,
+            all,
+            abs,
+            round,
+            dict,
+            list,
+            set,
+            tuple,
+            str,
+            int,
+            float,
+            bool,
+            enumerate,
+            zip,
+            isinstance,
+        )
+    }
+)
+_BUILTINS.update(
+    range=_range, pow=lambda a, b, mod=None: _operate("**", a, b) if mod is None else pow(a, b, mod)
+)
 _GUARDS = {
-    "__builtins__": _BUILTINS, "_getattr_": Guards.safer_getattr_raise,
-    "_getitem_": operator.getitem, "_getiter_": iter, "_write_": Guards.full_write_guard,
-    "_apply_": lambda f, *a, **kw: f(*a, **kw), "_inplacevar_": _operate, "_binop_": _operate,
+    "__builtins__": _BUILTINS,
+    "_getattr_": Guards.safer_getattr_raise,
+    "_getitem_": operator.getitem,
+    "_getiter_": iter,
+    "_write_": Guards.full_write_guard,
+    "_apply_": lambda f, *a, **kw: f(*a, **kw),
+    "_inplacevar_": _operate,
+    "_binop_": _operate,
     "_iter_unpack_sequence_": Guards.guarded_iter_unpack_sequence,
     "_unpack_sequence_": Guards.guarded_unpack_sequence,
 }
@@ -123,8 +181,12 @@ class _Policy(RestrictingNodeTransformer):
         symbol = {ast.Mult: "*", ast.Pow: "**", ast.LShift: "<<"}.get(type(node.op))
         if symbol is None:
             return node
-        return self._located(ast.Call(ast.Name("_binop_", ast.Load()),
-                                      [ast.Constant(symbol), node.left, node.right], []), node)
+        return self._located(
+            ast.Call(
+                ast.Name("_binop_", ast.Load()), [ast.Constant(symbol), node.left, node.right], []
+            ),
+            node,
+        )
 
     def visit_ExceptHandler(self, node):
         node = super().visit_ExceptHandler(node)
@@ -138,8 +200,9 @@ class _Policy(RestrictingNodeTransformer):
         return node
 
     def _deadline_check(self, node):
-        return self._located(ast.Expr(ast.Call(ast.Name("_check_deadline_", ast.Load()), [], [])),
-                             node)
+        return self._located(
+            ast.Expr(ast.Call(ast.Name("_check_deadline_", ast.Load()), [], [])), node
+        )
 
     @staticmethod
     def _located(new, old):
@@ -175,8 +238,10 @@ def check_code(source: str, mode: str) -> str | None:
     juel, (code, errors) = _JUEL.fullmatch(source), _compile(source, mode)
     if juel or ("${" in source and code is None):
         example = f"write {juel.group(1).strip()!r}" if juel else "drop the ${ }"
-        return ("Conditions and scripts are Python expressions, not JUEL: "
-                f"{example} (e.g. `amount > 1000` instead of `${{amount > 1000}}`)")
+        return (
+            "Conditions and scripts are Python expressions, not JUEL: "
+            f"{example} (e.g. `amount > 1000` instead of `${{amount > 1000}}`)"
+        )
     return "; ".join(f"line {line}: {message}" for line, message in errors) or None
 
 
@@ -222,7 +287,8 @@ class SandboxedEnvironment(TaskDataEnvironment):
         except NameError as err:
             if err.name and (err.name in vars(builtins) or err.name.startswith("_")):
                 raise SandboxError(f"name {err.name!r} is not allowed in scripts").with_traceback(
-                    err.__traceback__) from None
+                    err.__traceback__
+                ) from None
             raise
         finally:
             sys.settrace(previous)
@@ -254,8 +320,9 @@ class SandboxedScriptEngine(PythonScriptEngine):
             return super().create_task_exec_exception(task, script, err)
         line, text = self.get_error_line_number_and_content(script, err)
         message = f"Script {_task_name(task)!r} line {line}: {_describe(err)}"
-        return WorkflowTaskException(message, task=task, exception=err, line_number=line,
-                                     error_line=text)
+        return WorkflowTaskException(
+            message, task=task, exception=err, line_number=line, error_line=text
+        )
 
 
 def make_script_engine(timeout: float = 1.0) -> PythonScriptEngine:

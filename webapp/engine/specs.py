@@ -85,7 +85,7 @@ class Bundle:
 
 
 def _settle_multi_instance(spec) -> None:
-    """Apply up front what SpiffWorkflow's multi-instance tasks do to their spec when they first run.
+    """Apply up front what multi-instance tasks do to their spec when they first run.
 
     They wire the child's completion to the parent and (Camunda collections) point input at the
     output collection, mutating the shared spec in memory only. The full serializer saves that
@@ -182,7 +182,9 @@ def _parse_trees(files):
             trees[name] = ("dmn", root)
         else:
             problems.append(
-                Problem(name, None, root.sourceline, f"not BPMN or DMN: root element is <{root.tag}>")
+                Problem(
+                    name, None, root.sourceline, f"not BPMN or DMN: root element is <{root.tag}>"
+                )
             )
     return trees, problems
 
@@ -365,7 +367,9 @@ def _duplicate_process_ids(bpmn) -> list[Problem]:
             pid = process.get("id")
             if pid in seen:
                 problems.append(
-                    Problem(name, pid, process.sourceline, f"process id {pid!r} is also in {seen[pid]}")
+                    Problem(
+                        name, pid, process.sourceline, f"process id {pid!r} is also in {seen[pid]}"
+                    )
                 )
             seen.setdefault(pid, name)
     return problems

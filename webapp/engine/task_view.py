@@ -27,7 +27,7 @@ class FormFieldSpec:
 
 @dataclass(frozen=True)
 class Assignment:
-    """Who may work on a task, as written in BPMN (`camunda:assignee`, candidate groups/users, lane).
+    """Who may work on a task, as written in BPMN (assignee, candidate groups/users, lane).
 
     Values are already resolved against task data (`${variable}` references) but not yet against
     people: mapping role keys to users is the services' job.

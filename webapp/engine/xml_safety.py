@@ -55,7 +55,9 @@ def parse_untrusted(content: bytes, filename: str) -> etree._Element:
         root = etree.fromstring(content, parser)
     except etree.XMLSyntaxError as exc:
         line = exc.lineno if exc.lineno else None
-        raise UnsafeXml(Problem(filename, None, line, f"XML is not well-formed: {exc.msg}")) from exc
+        raise UnsafeXml(
+            Problem(filename, None, line, f"XML is not well-formed: {exc.msg}")
+        ) from exc
     # Backstop for encodings the prescan does not decode (libxml2 knows more than we check).
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None:

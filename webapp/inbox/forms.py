@@ -24,8 +24,11 @@ class InboxFilterForm(Form):
             return field.data if field.data in {str(c[0]) for c in field.choices} else None
 
         project = offered(self.project)
-        return InboxFilter(project_id=int(project) if project else None,
-                           stage=offered(self.stage) or None, form_key=offered(self.type) or None)
+        return InboxFilter(
+            project_id=int(project) if project else None,
+            stage=offered(self.stage) or None,
+            form_key=offered(self.type) or None,
+        )
 
     @property
     def active(self) -> bool:

@@ -30,10 +30,12 @@ def index():
     tab = request.args.get("tab") if request.args.get("tab") in TABS else "assigned"
     filters = InboxFilterForm(request.args)
     filters.set_choices(filter_options(current_user, tab))
-    page = inbox.list_inbox(current_user, tab, filters.to_filter(),
-                            page=request.args.get("page", 1, type=int))
-    return render_template("inbox/index.html", tab=tab, tabs=TABS, page=page, filters=filters,
-                           holder=holder_label)
+    page = inbox.list_inbox(
+        current_user, tab, filters.to_filter(), page=request.args.get("page", 1, type=int)
+    )
+    return render_template(
+        "inbox/index.html", tab=tab, tabs=TABS, page=page, filters=filters, holder=holder_label
+    )
 
 
 @bp.post("/tasks/<int:task_id>/claim")

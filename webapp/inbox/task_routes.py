@@ -27,8 +27,10 @@ from .prefill import prefill_form
 
 log = logging.getLogger(__name__)
 
-CONFLICT = ("Someone else completed or claimed this task while you were working on it, so "
-            "nothing was saved. Your input is kept below: copy what you need.")
+CONFLICT = (
+    "Someone else completed or claimed this task while you were working on it, so "
+    "nothing was saved. Your input is kept below: copy what you need."
+)
 
 
 @bp.get("/tasks/<int:task_id>")
@@ -59,8 +61,10 @@ def complete(task_id: int):
     except EngineError as exc:  # the BPMN failed after this step: nothing saved, input kept
         db.session.rollback()
         log.error("task %s: workflow failed at %s: %s", row.id, exc.task_name, exc)
-        message = (f"The workflow could not continue after this step ({exc}). Nothing was "
-                   "saved and your input is kept below; please tell the PMO.")
+        message = (
+            f"The workflow could not continue after this step ({exc}). Nothing was "
+            "saved and your input is kept below; please tell the PMO."
+        )
         return _page(_context_for_resubmit(row), form, 500, failure=message)
     flash(completion.message, "success")
     return redirect(url_for("inbox.index"))
@@ -86,12 +90,20 @@ def _context_for_resubmit(row):
     return task_page.task_context(row, current_user, prefill=False)
 
 
-def _page(context, form, status: int = 200, conflict: str | None = None,
-          failure: str | None = None):
+def _page(
+    context, form, status: int = 200, conflict: str | None = None, failure: str | None = None
+):
     scorecard = None
     if context.task.form_key == "gate_decision":
         pad_entries(form, "conditions")
         scorecard = task_page.scorecard(form.data)
-    return render_template("inbox/task.html", ctx=context, form=form, scorecard=scorecard,
-                           conflict=conflict and f"{CONFLICT} ({conflict})", failure=failure,
-                           decision_labels=gates.DECISION_LABELS, today=utcnow().date()), status
+    return render_template(
+        "inbox/task.html",
+        ctx=context,
+        form=form,
+        scorecard=scorecard,
+        conflict=conflict and f"{CONFLICT} ({conflict})",
+        failure=failure,
+        decision_labels=gates.DECISION_LABELS,
+        today=utcnow().date(),
+    ), status

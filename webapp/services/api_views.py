@@ -32,8 +32,13 @@ class TaskAccess:
     can_release: bool
 
 
-def list_my_tasks(user: User, which: str = "all", filters: InboxFilter | None = None,
-                  page: int = 1, per_page: int = PAGE_SIZE) -> Page:
+def list_my_tasks(
+    user: User,
+    which: str = "all",
+    filters: InboxFilter | None = None,
+    page: int = 1,
+    per_page: int = PAGE_SIZE,
+) -> Page:
     """The API's task list: the inbox query, with `which` checked."""
     if which not in TASK_LISTS:
         raise ValidationFailed([("which", f"use one of: {', '.join(TASK_LISTS)}")])
@@ -42,8 +47,12 @@ def list_my_tasks(user: User, which: str = "all", filters: InboxFilter | None = 
 
 def task_access(row: HumanTask, user: User) -> TaskAccess:
     workable = can_work_on(user, row)
-    releasable = (row.is_open and row.assignee_id is not None and bool(row.candidates)
-                  and (row.assignee_id == user.id or user.has_role(*SUPERVISOR_ROLES)))
+    releasable = (
+        row.is_open
+        and row.assignee_id is not None
+        and bool(row.candidates)
+        and (row.assignee_id == user.id or user.has_role(*SUPERVISOR_ROLES))
+    )
     return TaskAccess(
         can_complete=workable,
         can_claim=workable and row.assignee_id is None,

@@ -25,9 +25,7 @@ def record_event(
     details: dict | None = None,
 ) -> None:
     event = {"action": action, "summary": summary[:300], "details": details, "at": utcnow()}
-    db.session.info.setdefault(_PENDING, []).append(
-        (event, (actor, project, instance, human_task))
-    )
+    db.session.info.setdefault(_PENDING, []).append((event, (actor, project, instance, human_task)))
 
 
 @sa_event.listens_for(Session, "before_commit")

@@ -94,19 +94,40 @@ PAYLOADS = {
         "baseline_budget": 480000,
         "baseline_end_date": "2030-09-30",
     },
-    "gate_submission": {"deliverables": ["business_case", "project_plan"],
-                        "summary": "Ready for review"},
-    "gate_readiness": {
-        "package_complete": True, "strategic_alignment": True, "risks_assessed": True,
-        "funding_available": True, "readiness_passed": True, "readiness_comment": "All met",
+    "gate_submission": {
+        "deliverables": ["business_case", "project_plan"],
+        "summary": "Ready for review",
     },
-    "gate_score": {"strategic_fit": 4, "business_value": 4, "risk": 3, "feasibility": 4,
-                   "recommendation": "go", "comment": "Fine"},
-    "gate_decision": {"strategic_fit": 4, "business_value": 5, "risk": 3, "feasibility": 4,
-                      "decision": "go", "rationale": ""},
+    "gate_readiness": {
+        "package_complete": True,
+        "strategic_alignment": True,
+        "risks_assessed": True,
+        "funding_available": True,
+        "readiness_passed": True,
+        "readiness_comment": "All met",
+    },
+    "gate_score": {
+        "strategic_fit": 4,
+        "business_value": 4,
+        "risk": 3,
+        "feasibility": 4,
+        "recommendation": "go",
+        "comment": "Fine",
+    },
+    "gate_decision": {
+        "strategic_fit": 4,
+        "business_value": 5,
+        "risk": 3,
+        "feasibility": 4,
+        "decision": "go",
+        "rationale": "",
+    },
     "lessons_learned": {"went_well": "Early stakeholder engagement"},
-    "mobilise_delivery": {"team_onboarded": True, "baseline_confirmed": True,
-                          "kickoff_date": "2030-01-10"},
+    "mobilise_delivery": {
+        "team_onboarded": True,
+        "baseline_confirmed": True,
+        "kickoff_date": "2030-01-10",
+    },
     "complete_delivery": {"percent_complete": 100, "deliverables_accepted": True},
 }
 
@@ -129,8 +150,10 @@ def run_benchmark(rounds: int = 15, others: int = 50) -> str:
     started = time.perf_counter()
     _deploy()
     users = _users()
-    has_api = any(rule.rule == API_COMPLETE_RULE and "POST" in rule.methods
-                  for rule in current_app.url_map.iter_rules())
+    has_api = any(
+        rule.rule == API_COMPLETE_RULE and "POST" in rule.methods
+        for rule in current_app.url_map.iter_rules()
+    )
     tokens = {name: issue_token(name, "bench") for name in BENCH_USERS} if has_api else {}
     client = current_app.test_client() if has_api else None
     run_id = uuid.uuid4().hex[:6].upper()
@@ -163,6 +186,7 @@ def run_benchmark(rounds: int = 15, others: int = 50) -> str:
 
 # -- preparation ------------------------------------------------------------------------------
 
+
 def _deploy() -> None:
     deploy_files(read_library([current_app.config["WORKFLOWS_DIR"]]), note="benchmark")
 
@@ -178,8 +202,13 @@ def _projects(prefix: str, count: int, users: dict[str, User]) -> list[int]:
     ids = []
     for index in range(count):
         project = start_project(
-            NewProject(code=f"{prefix}{index:02d}", name=f"Benchmark project {prefix}{index:02d}",
-                       pm="bench_pm", sponsor="bench_sponsor", budget=Decimal(450000)),
+            NewProject(
+                code=f"{prefix}{index:02d}",
+                name=f"Benchmark project {prefix}{index:02d}",
+                pm="bench_pm",
+                sponsor="bench_sponsor",
+                budget=Decimal(450000),
+            ),
             users["bench_pm"],
         )
         ids.append(project.id)
@@ -190,27 +219,43 @@ def _add_other_instances(project_id: int, count: int) -> None:
     """Real running instances linked to the project: gate reviews waiting for the PM."""
     project = db.session.get(Project, project_id)
     lifecycle = db.session.scalar(
-        select(WorkflowInstance).filter_by(project_id=project_id, kind="lifecycle"))
+        select(WorkflowInstance).filter_by(project_id=project_id, kind="lifecycle")
+    )
     for index in range(count):
-        data = {"gate_key": f"cr_{index}", "gate_title": f"Change request {index + 1}",
-                "gatekeepers": [], "recycle_counts": {}}
+        data = {
+            "gate_key": f"cr_{index}",
+            "gate_title": f"Change request {index + 1}",
+            "gatekeepers": [],
+            "recycle_counts": {},
+        }
         workflow = new_workflow(lifecycle.version, "gate_review", data)
-        instance = WorkflowInstance(project_id=project_id, kind="change_request",
-                                    process_id="gate_review", version_id=lifecycle.version_id)
+        instance = WorkflowInstance(
+            project_id=project_id,
+            kind="change_request",
+            process_id="gate_review",
+            version_id=lifecycle.version_id,
+        )
         save_workflow(instance, workflow, project, actor=None)
     db.session.commit()
 
 
 # -- one step ---------------------------------------------------------------------------------
 
+
 def _open_rows(project_id: int, task_name: str) -> list[HumanTask]:
-    return list(db.session.scalars(
-        select(HumanTask)
-        .join(WorkflowInstance, WorkflowInstance.id == HumanTask.instance_id)
-        .where(HumanTask.project_id == project_id, HumanTask.task_name == task_name,
-               HumanTask.status == "open", WorkflowInstance.kind == "lifecycle")
-        .order_by(HumanTask.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(HumanTask)
+            .join(WorkflowInstance, WorkflowInstance.id == HumanTask.instance_id)
+            .where(
+                HumanTask.project_id == project_id,
+                HumanTask.task_name == task_name,
+                HumanTask.status == "open",
+                WorkflowInstance.kind == "lifecycle",
+            )
+            .order_by(HumanTask.id)
+        )
+    )
 
 
 def _payload(row: HumanTask) -> dict:
@@ -233,12 +278,15 @@ def _advance(project_id, task_name, pool, client, tokens) -> float:
             headers = {"Authorization": f"Bearer {tokens[actor.username]}"}
             db.session.remove()
             t0 = time.perf_counter()
-            response = client.post(f"/api/v1/tasks/{row_id}/complete", json=payload,
-                                   headers=headers)
+            response = client.post(
+                f"/api/v1/tasks/{row_id}/complete", json=payload, headers=headers
+            )
             elapsed = _ms(t0)
             if response.status_code != 200:
-                raise RuntimeError(f"benchmark: API completion of {task_name} answered "
-                                   f"{response.status_code}: {response.get_data(as_text=True)}")
+                raise RuntimeError(
+                    f"benchmark: API completion of {task_name} answered "
+                    f"{response.status_code}: {response.get_data(as_text=True)}"
+                )
         else:
             actor = db.session.get(User, actor_id)
             t0 = time.perf_counter()
@@ -254,15 +302,18 @@ def _worker(row: HumanTask) -> User:
     for candidate in row.candidates:
         if candidate.user_id:
             return db.session.get(User, candidate.user_id)
-        user = db.session.scalar(select(User).join(UserRole)
-                                 .where(UserRole.role == candidate.role,
-                                        User.username.in_(BENCH_USERS)))
+        user = db.session.scalar(
+            select(User)
+            .join(UserRole)
+            .where(UserRole.role == candidate.role, User.username.in_(BENCH_USERS))
+        )
         if user is not None:
             return user
     raise RuntimeError(f"benchmark: nobody can work on {row.task_name}")
 
 
 # -- engine-only measurements -----------------------------------------------------------------
+
 
 def _measure_engine(project_id: int, task_name: str, row: Row, rounds: int) -> None:
     """Bare SpiffWorkflow and our engine layer on the warm-up project's current state."""
@@ -309,7 +360,8 @@ def _spec_of(instance: WorkflowInstance):
 
 def _tree_size(project_id: int) -> int:
     instance = db.session.scalar(
-        select(WorkflowInstance).filter_by(project_id=project_id, kind="lifecycle"))
+        select(WorkflowInstance).filter_by(project_id=project_id, kind="lifecycle")
+    )
     return _count_tasks(load_workflow(instance))
 
 
@@ -318,6 +370,7 @@ def _count_tasks(workflow) -> int:
 
 
 # -- report -----------------------------------------------------------------------------------
+
 
 def _ms(t0: float) -> float:
     return (time.perf_counter() - t0) * 1000
@@ -344,8 +397,14 @@ def _report(rows, rounds, others, has_api, projects, prepared, total) -> str:
     for row in rows:
         bare, engine = _median(row.bare), _median(row.engine)
         service, api, crowded = _median(row.service), _median(row.api), _median(row.crowded)
-        line = [row.label, str(row.tasks), _fmt(bare), _fmt(engine), _fmt(service),
-                ratio("service", service, bare)]
+        line = [
+            row.label,
+            str(row.tasks),
+            _fmt(bare),
+            _fmt(engine),
+            _fmt(service),
+            ratio("service", service, bare),
+        ]
         if has_api:
             line += [_fmt(api), ratio("api", api, bare)]
         line += [_fmt(crowded), ratio("crowded", crowded, service)]
@@ -357,8 +416,12 @@ def _report(rows, rounds, others, has_api, projects, prepared, total) -> str:
         "",
     ]
     for index, line in enumerate(table):
-        out.append("  ".join(cell.ljust(w) if i == 0 else cell.rjust(w)
-                             for i, (cell, w) in enumerate(zip(line, widths, strict=True))))
+        out.append(
+            "  ".join(
+                cell.ljust(w) if i == 0 else cell.rjust(w)
+                for i, (cell, w) in enumerate(zip(line, widths, strict=True))
+            )
+        )
         if index == 0:
             out.append("  ".join("-" * w for w in widths))
     out += [

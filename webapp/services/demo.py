@@ -99,8 +99,13 @@ def _seed_users() -> list[str]:
     created = []
     for username, (display_name, roles) in DEMO_USERS.items():
         if db.session.scalar(select(User.id).filter_by(username=username)) is None:
-            add_user(username, roles, display_name=display_name,
-                     email=f"{username}@example.org", password=DEMO_PASSWORD)
+            add_user(
+                username,
+                roles,
+                display_name=display_name,
+                email=f"{username}@example.org",
+                password=DEMO_PASSWORD,
+            )
             created.append(username)
     return created
 
@@ -109,13 +114,13 @@ def _login_hint() -> str:
     people = ", ".join(
         f"{name} ({ROLES[roles[0]]})" for name, (_display, roles) in DEMO_USERS.items()
     )
-    return (f"Log in at http://127.0.0.1:5000 with password '{DEMO_PASSWORD}' as any of: "
-            f"{people}.")
+    return f"Log in at http://127.0.0.1:5000 with password '{DEMO_PASSWORD}' as any of: {people}."
 
 
 def _state(project: Project) -> str:
-    status = {"active": "", "on_hold": ", on hold", "killed": ", killed",
-              "closed": ", closed"}[project.status]
+    status = {"active": "", "on_hold": ", on hold", "killed": ", killed", "closed": ", closed"}[
+        project.status
+    ]
     return f"{project.stage or '-'}{status}"
 
 
@@ -179,17 +184,20 @@ class _Driver:
             close_condition(condition.id, condition.owner, note)
 
     def _rows(self, task_name: str) -> list[HumanTask]:
-        return list(db.session.scalars(
-            select(HumanTask)
-            .filter_by(project_id=self.project.id, task_name=task_name, status="open")
-            .order_by(HumanTask.id)
-        ))
+        return list(
+            db.session.scalars(
+                select(HumanTask)
+                .filter_by(project_id=self.project.id, task_name=task_name, status="open")
+                .order_by(HumanTask.id)
+            )
+        )
 
     def _open(self, task_name: str) -> HumanTask:
         rows = self._rows(task_name)
         if len(rows) != 1:
-            raise RuntimeError(f"demo {self.project.code}: expected one open {task_name}, "
-                               f"found {len(rows)}")
+            raise RuntimeError(
+                f"demo {self.project.code}: expected one open {task_name}, found {len(rows)}"
+            )
         return rows[0]
 
 
@@ -208,14 +216,14 @@ def _form_data(budget: float) -> dict:
             "objectives": "Cut order-to-cash time by 30 % within a year of go-live.",
             "scope": "In: ordering, invoicing and dunning. Out: CRM and the data warehouse.",
             "business_case": "Saves about 20 % of yearly licence and support costs; "
-                             "payback in under three years.",
+            "payback in under three years.",
             "key_risks": "Data migration quality\nKey-user availability during testing",
             "target_benefits": "Order-to-cash -30 % by the end of next year",
             "estimated_cost": budget,
         },
         "project_plan": {
             "schedule_summary": "Design (2 months), build in two releases (5 months), "
-                                "rollout (2 months).",
+            "rollout (2 months).",
             "baseline_budget": budget,
             "baseline_end_date": (today + timedelta(days=300)).isoformat(),
             "key_milestones": "Design signed off\nRelease 1 live\nRelease 2 live",
@@ -233,12 +241,20 @@ def _form_data(budget: float) -> dict:
             "readiness_comment": "All must-meet criteria are met.",
         },
         "gate_score": {
-            "strategic_fit": 4, "business_value": 4, "risk": 3, "feasibility": 4,
-            "recommendation": "go", "comment": "Numbers check out.",
+            "strategic_fit": 4,
+            "business_value": 4,
+            "risk": 3,
+            "feasibility": 4,
+            "recommendation": "go",
+            "comment": "Numbers check out.",
         },
         "gate_decision": {
-            "strategic_fit": 4, "business_value": 5, "risk": 3, "feasibility": 4,
-            "decision": "go", "rationale": "",
+            "strategic_fit": 4,
+            "business_value": 5,
+            "risk": 3,
+            "feasibility": 4,
+            "decision": "go",
+            "rationale": "",
         },
         "resume_gate": {"resume_note": "Budget confirmed in the annual review."},
         "lessons_learned": {
@@ -251,18 +267,21 @@ def _form_data(budget: float) -> dict:
             "notes": "Contracts closed; documents archived in the PMO library.",
         },
         "mobilise_delivery": {
-            "team_onboarded": True, "baseline_confirmed": True,
+            "team_onboarded": True,
+            "baseline_confirmed": True,
             "kickoff_date": (today - timedelta(days=3)).isoformat(),
             "mobilisation_notes": "Team of eight, two external.",
         },
         "complete_delivery": {
-            "percent_complete": 100, "deliverables_accepted": True,
+            "percent_complete": 100,
+            "deliverables_accepted": True,
             "handover_notes": "Handed over to operations with runbooks.",
         },
     }
 
 
 # -- the scenarios: each takes a freshly started project to its demo state --------------------
+
 
 def _just_started(d: _Driver) -> None:
     pass
@@ -276,8 +295,12 @@ def _waiting_for_readiness(d: _Driver) -> None:
 def _package_sent_back(d: _Driver) -> None:
     d.do("prepare_charter")
     d.do("submit_gate_package", deliverables=["project_charter"])
-    d.do("check_gate_readiness", funding_available=False, readiness_passed=False,
-         readiness_comment="The business case has no funding line; add it and resubmit.")
+    d.do(
+        "check_gate_readiness",
+        funding_available=False,
+        readiness_passed=False,
+        readiness_comment="The business case has no funding line; add it and resubmit.",
+    )
 
 
 def _gate_1_decision(d: _Driver) -> None:
@@ -288,10 +311,16 @@ def _gate_1_decision(d: _Driver) -> None:
 def _conditional_go(d: _Driver) -> None:
     d.do("prepare_charter")
     due = (date.today() + timedelta(days=21)).isoformat()
-    d.gate("conditional_go", conditions=[
-        {"description": "Confirm funding for the second release", "owner": "fatima",
-         "due_date": due},
-    ])
+    d.gate(
+        "conditional_go",
+        conditions=[
+            {
+                "description": "Confirm funding for the second release",
+                "owner": "fatima",
+                "due_date": due,
+            },
+        ],
+    )
 
 
 def _condition_closed(d: _Driver) -> None:
@@ -358,48 +387,175 @@ def _light_delivery(d: _Driver) -> None:
 
 
 SCENARIOS = [
-    (DemoProject("PRJ-101", "Customer portal redesign", "olivia", "helen", 180_000,
-                 "Rebuild the customer self-service portal on the new design system.",
-                 "just started: charter due"), _just_started),
-    (DemoProject("PRJ-102", "Warehouse scanner rollout", "marcus", "raj", 95_000,
-                 "Replace handheld scanners in the three regional warehouses.",
-                 "Gate 1: PMO checks readiness"), _waiting_for_readiness),
-    (DemoProject("PRJ-103", "Data centre exit", "olivia", "raj", 1_250_000,
-                 "Move the remaining on-premise workloads to the cloud and close the site.",
-                 "Gate 1: package sent back by the PMO"), _package_sent_back),
-    (DemoProject("PRJ-104", "Billing platform replacement", "marcus", "helen", 450_000,
-                 "Replace the legacy billing platform before its support ends.",
-                 "Gate 1: decision in the sponsor's inbox"), _gate_1_decision),
-    (DemoProject("PRJ-105", "HR self-service", "olivia", "helen", 220_000,
-                 "Let employees manage leave, expenses and personal data themselves.",
-                 "conditional go at Gate 1: condition open"), _conditional_go),
-    (DemoProject("PRJ-106", "Mobile field service app", "marcus", "raj", 310_000,
-                 "Give field engineers job lists, parts and sign-off on their phones.",
-                 "condition closed, past Gate 2"), _condition_closed),
-    (DemoProject("PRJ-107", "Supplier portal", "olivia", "raj", 140_000,
-                 "One portal for supplier onboarding, orders and invoices.",
-                 "Gate 2: waiting for Finance to score"), _gate_2_scoring),
-    (DemoProject("PRJ-108", "Office consolidation", "marcus", "helen", 600_000,
-                 "Merge the two city offices into one building.",
-                 "on hold at Gate 2"), _on_hold),
-    (DemoProject("PRJ-109", "Payroll outsourcing", "olivia", "helen", 380_000,
-                 "Move payroll processing to an external provider.",
-                 "recycled at Gate 2: plan in rework"), _recycled),
-    (DemoProject("PRJ-110", "Legacy CRM upgrade", "marcus", "raj", 275_000,
-                 "Upgrade the old CRM to its last supported release.",
-                 "killed at Gate 2, closure recorded"), _killed),
-    (DemoProject("PRJ-111", "E-invoicing compliance", "olivia", "raj", 160_000,
-                 "Send and receive structured e-invoices as the new regulation requires.",
-                 "Execution, past Gate 3: delivery"), _in_execution),
-    (DemoProject("PRJ-112", "Network refresh", "marcus", "helen", 520_000,
-                 "Replace end-of-life switches and Wi-Fi in every site.",
-                 "Gate 4: closure acceptance decision"), _gate_4_decision),
-    (DemoProject("PRJ-113", "Intranet migration", "olivia", "helen", 85_000,
-                 "Move the intranet to the collaboration suite.",
-                 "Closure: benefits review timer (90 days)"), _benefits_timer),
-    (DemoProject("LGT-201", "Team wiki cleanup", "marcus", "raj", 12_000,
-                 "Archive stale pages and restructure the team wiki.",
-                 "light lifecycle: in delivery", lifecycle="light_lifecycle"), _light_delivery),
+    (
+        DemoProject(
+            "PRJ-101",
+            "Customer portal redesign",
+            "olivia",
+            "helen",
+            180_000,
+            "Rebuild the customer self-service portal on the new design system.",
+            "just started: charter due",
+        ),
+        _just_started,
+    ),
+    (
+        DemoProject(
+            "PRJ-102",
+            "Warehouse scanner rollout",
+            "marcus",
+            "raj",
+            95_000,
+            "Replace handheld scanners in the three regional warehouses.",
+            "Gate 1: PMO checks readiness",
+        ),
+        _waiting_for_readiness,
+    ),
+    (
+        DemoProject(
+            "PRJ-103",
+            "Data centre exit",
+            "olivia",
+            "raj",
+            1_250_000,
+            "Move the remaining on-premise workloads to the cloud and close the site.",
+            "Gate 1: package sent back by the PMO",
+        ),
+        _package_sent_back,
+    ),
+    (
+        DemoProject(
+            "PRJ-104",
+            "Billing platform replacement",
+            "marcus",
+            "helen",
+            450_000,
+            "Replace the legacy billing platform before its support ends.",
+            "Gate 1: decision in the sponsor's inbox",
+        ),
+        _gate_1_decision,
+    ),
+    (
+        DemoProject(
+            "PRJ-105",
+            "HR self-service",
+            "olivia",
+            "helen",
+            220_000,
+            "Let employees manage leave, expenses and personal data themselves.",
+            "conditional go at Gate 1: condition open",
+        ),
+        _conditional_go,
+    ),
+    (
+        DemoProject(
+            "PRJ-106",
+            "Mobile field service app",
+            "marcus",
+            "raj",
+            310_000,
+            "Give field engineers job lists, parts and sign-off on their phones.",
+            "condition closed, past Gate 2",
+        ),
+        _condition_closed,
+    ),
+    (
+        DemoProject(
+            "PRJ-107",
+            "Supplier portal",
+            "olivia",
+            "raj",
+            140_000,
+            "One portal for supplier onboarding, orders and invoices.",
+            "Gate 2: waiting for Finance to score",
+        ),
+        _gate_2_scoring,
+    ),
+    (
+        DemoProject(
+            "PRJ-108",
+            "Office consolidation",
+            "marcus",
+            "helen",
+            600_000,
+            "Merge the two city offices into one building.",
+            "on hold at Gate 2",
+        ),
+        _on_hold,
+    ),
+    (
+        DemoProject(
+            "PRJ-109",
+            "Payroll outsourcing",
+            "olivia",
+            "helen",
+            380_000,
+            "Move payroll processing to an external provider.",
+            "recycled at Gate 2: plan in rework",
+        ),
+        _recycled,
+    ),
+    (
+        DemoProject(
+            "PRJ-110",
+            "Legacy CRM upgrade",
+            "marcus",
+            "raj",
+            275_000,
+            "Upgrade the old CRM to its last supported release.",
+            "killed at Gate 2, closure recorded",
+        ),
+        _killed,
+    ),
+    (
+        DemoProject(
+            "PRJ-111",
+            "E-invoicing compliance",
+            "olivia",
+            "raj",
+            160_000,
+            "Send and receive structured e-invoices as the new regulation requires.",
+            "Execution, past Gate 3: delivery",
+        ),
+        _in_execution,
+    ),
+    (
+        DemoProject(
+            "PRJ-112",
+            "Network refresh",
+            "marcus",
+            "helen",
+            520_000,
+            "Replace end-of-life switches and Wi-Fi in every site.",
+            "Gate 4: closure acceptance decision",
+        ),
+        _gate_4_decision,
+    ),
+    (
+        DemoProject(
+            "PRJ-113",
+            "Intranet migration",
+            "olivia",
+            "helen",
+            85_000,
+            "Move the intranet to the collaboration suite.",
+            "Closure: benefits review timer (90 days)",
+        ),
+        _benefits_timer,
+    ),
+    (
+        DemoProject(
+            "LGT-201",
+            "Team wiki cleanup",
+            "marcus",
+            "raj",
+            12_000,
+            "Archive stale pages and restructure the team wiki.",
+            "light lifecycle: in delivery",
+            lifecycle="light_lifecycle",
+        ),
+        _light_delivery,
+    ),
 ]
 
 
@@ -418,8 +574,11 @@ def _worker(row: HumanTask) -> User:
     for candidate in row.candidates:
         if candidate.role:
             users = db.session.scalars(
-                select(User).join(UserRole).where(UserRole.role == candidate.role)
-                .where(User.active.is_(True)).order_by(User.id)
+                select(User)
+                .join(UserRole)
+                .where(UserRole.role == candidate.role)
+                .where(User.active.is_(True))
+                .order_by(User.id)
             ).all()
             demo = [u for u in users if u.username in DEMO_USERS]
             if demo or users:

@@ -30,16 +30,21 @@ def filter_options(user: User, which: str = "assigned") -> FilterOptions:
     projects = db.session.execute(
         select(Project.id, Project.code, Project.name)
         .join(HumanTask, HumanTask.project_id == Project.id)
-        .where(HumanTask.id.in_(ids)).distinct().order_by(Project.code)
+        .where(HumanTask.id.in_(ids))
+        .distinct()
+        .order_by(Project.code)
     ).all()
     stages = db.session.scalars(
-        select(HumanTask.stage).where(HumanTask.id.in_(ids), HumanTask.stage.is_not(None))
-        .distinct().order_by(HumanTask.stage)
+        select(HumanTask.stage)
+        .where(HumanTask.id.in_(ids), HumanTask.stage.is_not(None))
+        .distinct()
+        .order_by(HumanTask.stage)
     ).all()
     types = db.session.execute(
         select(HumanTask.form_key, func.min(HumanTask.title))
         .where(HumanTask.id.in_(ids), HumanTask.form_key.is_not(None))
-        .group_by(HumanTask.form_key).order_by(func.min(HumanTask.title))
+        .group_by(HumanTask.form_key)
+        .order_by(func.min(HumanTask.title))
     ).all()
     return FilterOptions(
         projects=[(pid, f"{code} – {name}") for pid, code, name in projects],

@@ -56,9 +56,7 @@ def start_project(cmd: NewProject, actor: User) -> Project:
     )
     db.session.add(project)
     db.session.flush()
-    workflow = new_workflow(
-        definition.version, definition.process_id, _start_data(project)
-    )
+    workflow = new_workflow(definition.version, definition.process_id, _start_data(project))
     instance = WorkflowInstance(
         project_id=project.id,
         kind="lifecycle",

@@ -41,12 +41,20 @@ from .tasks import is_candidate
 PACKAGE_FORMS = ("gate_submission", "gate_readiness", "gate_score")
 # Judgements are made afresh at every gate: never prefilled from an earlier gate's data
 # (workflow data still holds the last gate's decision, scores and readiness ticks).
-FRESH_FIELDS = frozenset({
-    "decision", "rationale", "conditions", "recommendation", "comment", "score_total",
-    "readiness_passed", "readiness_comment",
-    *(name for name, _label, _help in MUST_MEET_CRITERIA),
-    *(name for name, _label, _weight in SHOULD_MEET_CRITERIA),
-})
+FRESH_FIELDS = frozenset(
+    {
+        "decision",
+        "rationale",
+        "conditions",
+        "recommendation",
+        "comment",
+        "score_total",
+        "readiness_passed",
+        "readiness_comment",
+        *(name for name, _label, _help in MUST_MEET_CRITERIA),
+        *(name for name, _label, _weight in SHOULD_MEET_CRITERIA),
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -180,8 +188,12 @@ def gate_package(row: HumanTask) -> GatePackage | None:
     events = db.session.execute(
         select(AuditEvent, HumanTask.form_key)
         .join(HumanTask, AuditEvent.human_task_id == HumanTask.id)
-        .where(AuditEvent.instance_id == row.instance_id, AuditEvent.action == "task_completed",
-               HumanTask.gate == row.gate, HumanTask.form_key.in_(PACKAGE_FORMS))
+        .where(
+            AuditEvent.instance_id == row.instance_id,
+            AuditEvent.action == "task_completed",
+            HumanTask.gate == row.gate,
+            HumanTask.form_key.in_(PACKAGE_FORMS),
+        )
         .order_by(AuditEvent.id)
     ).all()
     package = None
@@ -193,13 +205,17 @@ def gate_package(row: HumanTask) -> GatePackage | None:
         elif package is None:
             continue
         elif form_key == "gate_readiness":
-            package.readiness = [(label, bool(data.get(name)))
-                                 for name, label, _help in MUST_MEET_CRITERIA]
+            package.readiness = [
+                (label, bool(data.get(name))) for name, label, _help in MUST_MEET_CRITERIA
+            ]
             package.readiness_passed = data.get("readiness_passed")
             package.readiness_comment = data.get("readiness_comment")
         else:
-            package.scores.append(GateScore(who or "?", _scores(data), data.get("recommendation"),
-                                            data.get("comment")))
+            package.scores.append(
+                GateScore(
+                    who or "?", _scores(data), data.get("recommendation"), data.get("comment")
+                )
+            )
     return package
 
 
@@ -221,8 +237,15 @@ def scorecard(scores: dict) -> Scorecard:
     for name, label, weight in SHOULD_MEET_CRITERIA:
         score = scores.get(name)
         valid = isinstance(score, int) and 1 <= score <= 5
-        rows.append(ScoreRow(name, label, weight, score if valid else None,
-                             round(score * weight, 2) if valid else None))
+        rows.append(
+            ScoreRow(
+                name,
+                label,
+                weight,
+                score if valid else None,
+                round(score * weight, 2) if valid else None,
+            )
+        )
     total = None
     if all(r.score is not None for r in rows):
         total = weighted_score({r.name: r.score for r in rows})
@@ -247,4 +270,3 @@ def workflow_prefill(row: HumanTask) -> dict:
 def _assignee(row: HumanTask) -> User | None:
     """By id: the relationship may still hold the previous assignee in a long-lived session."""
     return db.session.get(User, row.assignee_id) if row.assignee_id is not None else None
-

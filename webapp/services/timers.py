@@ -36,9 +36,7 @@ def due_instance_ids(now: datetime, limit: int) -> list[int]:
     )
 
 
-def run_due_timers(
-    now: datetime | None = None, limit: int = 50
-) -> int:
+def run_due_timers(now: datetime | None = None, limit: int = 50) -> int:
     """Fire every timer due at `now`; returns how many instances advanced."""
     now = now or utcnow()
     fired = 0

@@ -52,8 +52,12 @@ def add_user(
     user.set_password(password, method=current_app.config["PASSWORD_HASH_METHOD"])
     user.role_rows = [UserRole(role=key) for key in keys]
     db.session.add(user)
-    record_event("user_added", f"User {username} added with roles {', '.join(keys) or 'none'}",
-                 actor=actor, details={"username": username, "roles": keys})
+    record_event(
+        "user_added",
+        f"User {username} added with roles {', '.join(keys) or 'none'}",
+        actor=actor,
+        details={"username": username, "roles": keys},
+    )
     db.session.commit()
     return user
 
@@ -70,8 +74,12 @@ def issue_token(username: str, name: str = "cli", actor: User | None = None) -> 
     user = get_user(username)
     token = "tg_" + secrets.token_urlsafe(32)
     db.session.add(ApiToken(user_id=user.id, name=name, token_hash=_hash(token)))
-    record_event("token_issued", f"API token {name!r} issued for {username}", actor=actor or user,
-                 details={"username": username, "name": name})
+    record_event(
+        "token_issued",
+        f"API token {name!r} issued for {username}",
+        actor=actor or user,
+        details={"username": username, "name": name},
+    )
     db.session.commit()
     return token
 
@@ -152,10 +160,12 @@ def set_roles(user_id: int, roles: Iterable[str], actor: User | None) -> User:
     if before == sorted(keys):
         return user
     user.role_rows = [UserRole(role=key) for key in keys]
-    record_event("user_roles_changed",
-                 f"Roles of {user.username}: {', '.join(before) or 'none'} → "
-                 f"{', '.join(keys) or 'none'}",
-                 actor=actor, details={"username": user.username, "from": before, "to": keys})
+    record_event(
+        "user_roles_changed",
+        f"Roles of {user.username}: {', '.join(before) or 'none'} → {', '.join(keys) or 'none'}",
+        actor=actor,
+        details={"username": user.username, "from": before, "to": keys},
+    )
     db.session.commit()
     return user
 
@@ -170,8 +180,12 @@ def set_active(user_id: int, active: bool, actor: User | None) -> User:
         return user
     user.active = bool(active)
     verb = "activated" if active else "deactivated"
-    record_event(f"user_{verb}", f"User {user.username} {verb}", actor=actor,
-                 details={"username": user.username})
+    record_event(
+        f"user_{verb}",
+        f"User {user.username} {verb}",
+        actor=actor,
+        details={"username": user.username},
+    )
     db.session.commit()
     return user
 
@@ -197,10 +211,13 @@ def _role_keys(roles: Iterable[str]) -> tuple[list[str], list[tuple[str, str]]]:
 
 def list_tokens(user: User) -> list[ApiToken]:
     """The user's tokens, newest first, revoked ones included (they show when and that)."""
-    return list(db.session.scalars(
-        select(ApiToken).filter_by(user_id=user.id)
-        .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
-    ))
+    return list(
+        db.session.scalars(
+            select(ApiToken)
+            .filter_by(user_id=user.id)
+            .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+        )
+    )
 
 
 def revoke_token(token_id: int, actor: User) -> ApiToken:
@@ -210,7 +227,11 @@ def revoke_token(token_id: int, actor: User) -> ApiToken:
         raise NotFound(f"no token {token_id}")
     if row.revoked_at is None:
         row.revoked_at = utcnow()
-        record_event("token_revoked", f"API token {row.name!r} of {actor.username} revoked",
-                     actor=actor, details={"username": actor.username, "name": row.name})
+        record_event(
+            "token_revoked",
+            f"API token {row.name!r} of {actor.username} revoked",
+            actor=actor,
+            details={"username": actor.username, "name": row.name},
+        )
         db.session.commit()
     return row

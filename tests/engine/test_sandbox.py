@@ -25,6 +25,7 @@ from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
 from webapp.engine.scripting import SCRIPT_FUNCTIONS
+from webapp.engine.scripting import SandboxError
 from webapp.engine.scripting import check_code
 from webapp.engine.scripting import make_script_engine
 
@@ -409,3 +410,55 @@ def test_check_code_explains_that_juel_is_not_python(source, mode, python):
 def test_check_code_rejects_unknown_mode():
     with pytest.raises(ValueError):
         check_code("x", "single")
+
+
+def _run_script_workflow(script):
+    """Compile-time refusals raise from check_code; run-time ones from the script task."""
+    problem = check_code(script, "exec")
+    if problem:
+        raise SandboxError(problem)
+    wf = start_gate(script, 'decision in ("go", "conditional_go")', data={"decision": "go"})
+    wf.do_engine_steps()
+    return gate_task(wf).data
+
+
+@pytest.mark.parametrize(
+    "script",
+    [
+        "x = sum([[0] * 100000] * 150, [])",
+        "x = ''.join(['x' * 1000000] * 500)",
+        "x = 'x'.ljust(10 ** 9)",
+        "x = '1'.zfill(10 ** 9)",
+        "x = ('a' * 1000).replace('a', 'b' * 100000)",
+        "x = '%999999999d' % 1",
+        "x = '%.999999999f' % 1.5",
+        "x = f'{1:>999999999}'",
+    ],
+)
+def test_single_c_calls_that_would_run_long_or_allocate_hugely_are_refused(script):
+    import time
+
+    started = time.perf_counter()
+    with pytest.raises(Exception) as refused:  # noqa: PT011 - compile or run-time refusal
+        _run_script_workflow(script)
+    assert time.perf_counter() - started < 1.0
+    assert (
+        "not allowed" in str(refused.value)
+        or "too large" in str(refused.value)
+        or ("limited" in str(refused.value) or "adds numbers" in str(refused.value))
+    )
+
+
+@pytest.mark.parametrize(
+    "script, expected",
+    [
+        ("x = sum([1, 2, 3.5])", 6.5),
+        ("x = ', '.join(['a', 'b'])", "a, b"),
+        ("x = 'ab'.replace('a', 'z')", "zb"),
+        ("x = '%05.1f' % 3.14159", "003.1"),
+        ("x = f'{3.14159:.2f}'", "3.14"),
+        ("x = 'id'.ljust(4, '.')", "id.."),
+    ],
+)
+def test_ordinary_text_and_number_helpers_still_work(script, expected):
+    assert _run_script_workflow(script)["x"] == expected

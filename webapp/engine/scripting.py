@@ -57,7 +57,7 @@ def now() -> str:
 
 
 SCRIPT_FUNCTIONS = {"today": today, "now": now}
-_OPS = {"*": operator.mul, "**": operator.pow, "<<": operator.lshift} | {
+_OPS = {"*": operator.mul, "**": operator.pow, "<<": operator.lshift, "%": operator.mod} | {
     s + "=": getattr(operator, "i" + n)
     for s, n in (
         ("+", "add"),
@@ -94,6 +94,8 @@ def _operate(op, a, b):
         and a.bit_length() + b.bit_length() > INT_BITS_LIMIT
     ):
         raise SandboxError(f"the result of {sym} would be too large")
+    if sym == "%" and isinstance(a, (str, bytes)) and _WIDE_FORMAT.search(str(a)):
+        raise SandboxError("a %-format width or precision over 6 digits is not allowed")
     for seq, n in ((a, b), (b, a)):
         if (
             sym == "*"
@@ -103,6 +105,61 @@ def _operate(op, a, b):
         ):
             raise SandboxError(f"sequence * {n} would be too large")
     return _OPS[op](a, b)
+
+
+_WIDE_FORMAT = re.compile(r"%[-+ #0]*(\*|\d{7,})|%[-+ #0]*\d*\.(\*|\d{7,})")
+
+
+def _sum(iterable, start=0):
+    """Numbers only: sum(lists, []) copies quadratically inside one uninterruptible C call."""
+    if not isinstance(start, (int, float)):
+        raise SandboxError("sum() adds numbers; build lists with a comprehension")
+    total = start
+    for item in iterable:
+        if not isinstance(item, (int, float)):
+            raise SandboxError("sum() adds numbers; build lists with a comprehension")
+        total = total + item
+    return total
+
+
+def _sized(text, name):
+    """str/bytes methods whose result size one argument decides, checked before the C call."""
+    method = getattr(text, name)
+
+    def join(items):
+        items = list(items)
+        size = sum(len(i) for i in items if isinstance(i, (str, bytes)))
+        if size + len(text) * max(len(items) - 1, 0) > SEQUENCE_LIMIT:
+            raise SandboxError("join() would build a text that is too large")
+        return method(items)
+
+    def padded(width, *rest):
+        if isinstance(width, int) and width > SEQUENCE_LIMIT:
+            raise SandboxError(f"{name}() width is limited to {SEQUENCE_LIMIT}")
+        return method(width, *rest)
+
+    def replace(old, new, count=-1):
+        grows = (len(new) - len(old)) * (text.count(old) if count < 0 else count)
+        if len(text) + grows > SEQUENCE_LIMIT:
+            raise SandboxError("replace() would build a text that is too large")
+        return method(old, new, count)
+
+    def expandtabs(tabsize=8):
+        if tabsize > 100:
+            raise SandboxError("expandtabs() tab size is limited to 100")
+        return method(tabsize)
+
+    return {"join": join, "replace": replace, "expandtabs": expandtabs}.get(name, padded)
+
+
+_SIZED = {"join", "ljust", "rjust", "center", "zfill", "replace", "expandtabs"}
+
+
+def _getattr(obj, name, *default):
+    if isinstance(obj, (str, bytes)) and name in _SIZED:
+        Guards.safer_getattr_raise(obj, name)  # same refusals as any other attribute
+        return _sized(obj, name)
+    return Guards.safer_getattr_raise(obj, name, *default)
 
 
 def _range(*args):
@@ -122,7 +179,6 @@ _BUILTINS.update(
             len,
             min,
             max,
-            sum,
             sorted,
             any,
             all,
@@ -143,11 +199,13 @@ _BUILTINS.update(
     }
 )
 _BUILTINS.update(
-    range=_range, pow=lambda a, b, mod=None: _operate("**", a, b) if mod is None else pow(a, b, mod)
+    sum=_sum,
+    range=_range,
+    pow=lambda a, b, mod=None: _operate("**", a, b) if mod is None else pow(a, b, mod),
 )
 _GUARDS = {
     "__builtins__": _BUILTINS,
-    "_getattr_": Guards.safer_getattr_raise,
+    "_getattr_": _getattr,
     "_getitem_": operator.getitem,
     "_getiter_": iter,
     "_write_": Guards.full_write_guard,
@@ -178,7 +236,7 @@ class _Policy(RestrictingNodeTransformer):
 
     def visit_BinOp(self, node):
         node = self.node_contents_visit(node)
-        symbol = {ast.Mult: "*", ast.Pow: "**", ast.LShift: "<<"}.get(type(node.op))
+        symbol = {ast.Mult: "*", ast.Pow: "**", ast.LShift: "<<", ast.Mod: "%"}.get(type(node.op))
         if symbol is None:
             return node
         return self._located(
@@ -187,6 +245,14 @@ class _Policy(RestrictingNodeTransformer):
             ),
             node,
         )
+
+    def visit_FormattedValue(self, node):
+        spec = node.format_spec
+        if isinstance(spec, ast.JoinedStr):
+            text = "".join(v.value for v in spec.values if isinstance(v, ast.Constant))
+            if re.search(r"\d{7,}", text):
+                self.error(node, "a format width or precision over 6 digits is not allowed")
+        return super().visit_FormattedValue(node)
 
     def visit_ExceptHandler(self, node):
         node = super().visit_ExceptHandler(node)

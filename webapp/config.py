@@ -36,6 +36,8 @@ MIGRATIONS_DIR = str(REPO_ROOT / "migrations")
 PASSWORD_HASH_METHOD = "scrypt"
 # Refused logins allowed per username and client address (Flask-Limiter syntax).
 LOGIN_RATE_LIMIT = "5 per 15 minutes"
+# Refused logins allowed per client address over all usernames.
+LOGIN_ADDRESS_RATE_LIMIT = "30 per 15 minutes"
 # Where the login limiter counts: per process by default; redis://... for several processes.
 RATELIMIT_STORAGE_URI = "memory://"
 # Send X-RateLimit-* headers on limited routes.

@@ -193,3 +193,12 @@ def test_logout_helper_leaves_client_anonymous(client, people):
     login_ok(client, "pat")
     logout(client)
     assert client.get("/").status_code == 302
+
+
+def test_one_address_spraying_passwords_over_many_usernames_is_stopped(app, client, people):
+    app.config["LOGIN_ADDRESS_RATE_LIMIT"] = "3 per 15 minutes"
+    answers = [
+        client.post("/login", data={"username": name, "password": "wrong"}).status_code
+        for name in ("pat", "sam", "gwen", "fin")
+    ]
+    assert answers == [401, 401, 401, 429]

@@ -37,6 +37,19 @@ def _message() -> str:
     )
 
 
+def _address_limit() -> str:
+    return current_app.config["LOGIN_ADDRESS_RATE_LIMIT"]
+
+
+# One address trying one password across many usernames (password spraying).
+address_limit = limiter.limit(
+    _address_limit,
+    key_func=lambda: f"login-address:{request.remote_addr or 'unknown'}",
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code in REFUSED,
+    error_message="Too many failed sign-in attempts from your address. Wait a while.",
+)
+
 login_limit = limiter.limit(
     _login_limit,
     key_func=_login_key,

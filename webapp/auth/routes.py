@@ -20,6 +20,7 @@ from ..view_helpers import actor
 from . import bp
 from .forms import LoginForm
 from .forms import TokenForm
+from .limits import address_limit
 from .limits import login_limit
 
 BAD_CREDENTIALS = "Unknown username or wrong password."
@@ -28,6 +29,7 @@ INACTIVE = "This account is deactivated. Ask an administrator to reactivate it."
 
 @bp.route("/login", methods=["GET", "POST"])
 @login_limit
+@address_limit
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("inbox.index"))

@@ -208,11 +208,15 @@ def world(matrix_app) -> dict:
         db.session.remove()
         db.engine.dispose()  # no connection may keep the previous case's file open
         if matrix_app.config["WORLD_TEMPLATE"] is None:
+            pristine = matrix_app.config.get("PRISTINE_WORLD")
+            if pristine and snapshot(matrix_app) == pristine[0]:
+                return pristine[1]  # the last case changed nothing: no rebuild (PostgreSQL)
             tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
             with db.engine.begin() as conn:
                 conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
             built = build_world()
             db.session.remove()
+            matrix_app.config["PRISTINE_WORLD"] = (snapshot(matrix_app), built)
             return built
     template, live, built = matrix_app.config["WORLD_TEMPLATE"]
     for leftover in (Path(f"{live}-wal"), Path(f"{live}-shm")):

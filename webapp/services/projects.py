@@ -11,6 +11,7 @@ from ..extensions import db
 from ..models import Project
 from ..models import User
 from ..models import WorkflowInstance
+from ..roles import PORTFOLIO_ROLES
 from .audit import record_event
 from .errors import NotFound
 from .errors import NotPermitted
@@ -90,6 +91,10 @@ def get_project(project_id: int, viewer: User) -> Project:
 def can_view(user: User, project: Project) -> bool:
     """One rule for pages, API and lists: the project is in the user's visible projects."""
     from .inbox import visible_projects_query
+
+    # The common cases, without a query (the same rule visible_projects_query states first).
+    if user.has_role(*PORTFOLIO_ROLES) or user.id in (project.pm_id, project.sponsor_id):
+        return True
 
     query = visible_projects_query(user).where(Project.id == project.id).limit(1)
     return db.session.scalar(query.with_only_columns(Project.id)) is not None

@@ -22,6 +22,7 @@ def _config(uri: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": uri,
         "WORKER_POLL_SECONDS": 0.1,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "GC_FREEZE": False,  # thousands of short-lived apps: let the collector have them
     }
 
 

@@ -31,7 +31,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     from . import cli
 
     cli.register(app)
+    if app.config["GC_FREEZE"]:
+        _freeze_long_lived_objects(app)
     return app
+
+
+def _freeze_long_lived_objects(app: Flask) -> None:
+    """gc.freeze() now, and again after each process bundle is parsed (specs are immutable
+    and live as long as the process). Frozen objects are still freed by reference counting."""
+    import gc
+
+    from .engine import specs
+
+    specs.on_parsed = gc.freeze
+    gc.freeze()
 
 
 def _instance_secret_key(instance_path: str) -> str:

@@ -155,6 +155,8 @@ def validate_bundle(
 
 
 _CACHE: dict[str, Bundle] = {}
+# Called after a new bundle enters the cache (the app sets gc.freeze: see GC_FREEZE).
+on_parsed = None
 _CACHE_LOCK = threading.Lock()
 
 
@@ -165,6 +167,10 @@ def cached_bundle(key: str, load_files: Callable[[], Mapping[str, bytes]]) -> Bu
         bundle = parse_bundle(load_files())
         with _CACHE_LOCK:
             bundle = _CACHE.setdefault(key, bundle)
+        for each in bundle.processes:
+            bundle.spec(each)  # build every spec now, so they are frozen with the bundle
+        if on_parsed is not None:
+            on_parsed()
     return bundle
 
 

@@ -15,7 +15,6 @@ from ..services import inbox
 from ..services import tasks
 from ..services.errors import InvalidTransition
 from ..services.inbox_filters import filter_options
-from ..services.task_page import holder_label
 from ..services.task_page import visible_task
 from ..view_helpers import actor
 from . import bp
@@ -33,9 +32,7 @@ def index():
     page = inbox.list_inbox(
         current_user, tab, filters.to_filter(), page=request.args.get("page", 1, type=int)
     )
-    return render_template(
-        "inbox/index.html", tab=tab, tabs=TABS, page=page, filters=filters, holder=holder_label
-    )
+    return render_template("inbox/index.html", tab=tab, tabs=TABS, page=page, filters=filters)
 
 
 @bp.post("/tasks/<int:task_id>/claim")
@@ -64,5 +61,5 @@ def release(task_id: int):
     except InvalidTransition as exc:
         flash(f"Could not release it: {exc.message}", "warning")
     else:
-        flash(f"“{row.title}” is back in the {holder_label(row)}.", "success")
+        flash(f"“{row.title}” is back in the {row.holder_label}.", "success")
     return redirect(url_for("inbox.index"))

@@ -11,6 +11,7 @@ from sqlalchemy.orm import mapped_column
 from sqlalchemy.orm import relationship
 
 from ..extensions import db
+from ..roles import ROLES
 from .project import Project
 from .types import UtcDateTime
 from .types import utcnow
@@ -60,6 +61,20 @@ class HumanTask(db.Model):
     @property
     def is_open(self) -> bool:
         return self.status == "open"
+
+    @property
+    def holder_name(self) -> str:
+        """Who has the task in hand: its assignee, else the role of the queue it waits in."""
+        if self.assignee is not None:
+            return self.assignee.display_name
+        return ROLES.get(self.role, self.role) if self.role else "named candidates"
+
+    @property
+    def holder_label(self) -> str:
+        """As a phrase: "Sam Sponsor", or "PMO queue"."""
+        if self.assignee is not None or not self.role:
+            return self.holder_name
+        return f"{self.holder_name} queue"
 
 
 class TaskCandidate(db.Model):

@@ -7,7 +7,6 @@ from forms.common import select_choices
 from forms.projects import NewProjectForm
 from forms.projects import ProjectFilterForm
 
-from ..roles import ROLES
 from ..services.inbox import Page
 from ..services.inbox import ProjectFilter
 from ..services.library import lifecycle_definitions
@@ -84,14 +83,7 @@ def page_links(page: Page) -> dict:
     }
 
 
-def task_holder(task) -> str:
-    """Who has a task in hand: its assignee, else the queue (role) it waits in."""
-    if task.assignee is not None:
-        return task.assignee.display_name
-    return ROLES.get(task.role, task.role) if task.role else "PMO"
-
-
 def started_message(project, tasks) -> str:
     """The flash after a start, e.g. PRJ-1 started: Prepare project charter sent to Pat Manager."""
-    sent = [f"{t.title} sent to {task_holder(t)}" for t in tasks]
+    sent = [f"{t.title} sent to {t.holder_name}" for t in tasks]
     return f"{project.code} started: " + "; ".join(sent) if sent else f"{project.code} started."

@@ -42,7 +42,6 @@ from .helpers import new_project_command
 from .helpers import page_links
 from .helpers import project_filter
 from .helpers import started_message
-from .helpers import task_holder
 
 
 @bp.get("/")
@@ -89,7 +88,6 @@ def show(project_id: int):
         tasks=project_open_tasks(project.id),
         decisions=project_decisions(project.id),
         timeline=project_timeline(project.id),
-        holder=task_holder,
         can_close=lambda condition: gates.can_close(current_user, condition, project),
         reassign_form=_reassign_form() if current_user.has_role(*SUPERVISOR_ROLES) else None,
     )

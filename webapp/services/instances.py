@@ -117,7 +117,7 @@ def _sync_inbox(instance, project, workflow, stage, actor, completed_task_id, ou
             outcome.opened.append(row)
     db.session.flush()
     for row in outcome.opened:
-        who = row.assignee.display_name if row.assignee else _queue_label(row)
+        who = row.holder_name if row.assignee else f"the {row.holder_label}"
         record_event(
             "task_created",
             f"{row.title} assigned to {who}",
@@ -219,12 +219,6 @@ def _sync_stage(project, stage, actor, instance, outcome):
         instance=instance,
         details={"from": previous, "to": stage},
     )
-
-
-def _queue_label(row: HumanTask) -> str:
-    from ..roles import ROLES
-
-    return f"the {ROLES.get(row.role, row.role)} queue" if row.role else "a queue"
 
 
 def _field_dict(spec) -> dict:

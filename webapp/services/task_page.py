@@ -26,7 +26,6 @@ from ..models import GateDecision
 from ..models import HumanTask
 from ..models import Project
 from ..models import User
-from ..roles import ROLES
 from . import gates
 from . import inbox
 from .errors import InvalidTransition
@@ -155,7 +154,7 @@ def task_context(row: HumanTask, viewer: User, prefill: bool = True) -> TaskCont
     return TaskContext(
         task=row,
         project=project,
-        holder=holder_label(row),
+        holder=row.holder_label,
         decisions=inbox.project_decisions(project.id),
         open_conditions=[
             OpenCondition(c, c.decision_row.gate_title, gates.can_close(viewer, c, project))
@@ -165,15 +164,6 @@ def task_context(row: HumanTask, viewer: User, prefill: bool = True) -> TaskCont
         prefill=workflow_prefill(row) if prefill else {},
         package=gate_package(row) if row.gate else None,
     )
-
-
-def holder_label(row: HumanTask) -> str:
-    holder = _assignee(row)
-    if holder is not None:
-        return holder.display_name
-    if row.role:
-        return f"{ROLES.get(row.role, row.role)} queue"
-    return "Unassigned"
 
 
 def condition_on_task(row: HumanTask, condition_id: int) -> GateCondition:

@@ -22,7 +22,6 @@ from ..models import Project
 from ..models import User
 from ..models import WorkflowInstance
 from ..models.types import utcnow
-from ..roles import ROLES
 from . import gates
 from .audit import record_event
 from .errors import ConcurrentUpdate
@@ -242,7 +241,7 @@ def _next_message(row: HumanTask, opened: list[HumanTask], completed: bool) -> s
         return f"{row.title} done."
     parts = []
     for task in opened:
-        who = task.assignee.display_name if task.assignee else ROLES.get(task.role, task.role)
+        who = task.holder_name
         label = f"{task.gate}: {task.title}" if task.gate else task.title
         parts.append(f"{label} sent to {who}")
     return f"{row.title} done. " + "; ".join(parts) + "."

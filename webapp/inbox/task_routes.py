@@ -9,8 +9,6 @@ from flask import url_for
 from flask_login import current_user
 from flask_login import login_required
 
-from forms.projects import CloseConditionForm
-
 from ..engine.errors import EngineError
 from ..extensions import db
 from ..form_errors import populate_errors
@@ -21,6 +19,7 @@ from ..services import tasks
 from ..services.errors import InvalidTransition
 from ..services.errors import ValidationFailed
 from ..view_helpers import actor
+from ..view_helpers import close_condition_from_form
 from . import bp
 from .prefill import pad_entries
 from .prefill import prefill_form
@@ -74,14 +73,7 @@ def complete(task_id: int):
 @login_required
 def close_condition(task_id: int, condition_id: int):
     row = task_page.visible_task(task_id, current_user)
-    condition = task_page.condition_on_task(row, condition_id)
-    form = CloseConditionForm()
-    if form.validate_on_submit():
-        try:
-            gates.close_condition(condition.id, actor(), form.note.data or None)
-            flash(f"Condition closed: {condition.description}", "success")
-        except InvalidTransition as exc:
-            flash(exc.message, "warning")
+    close_condition_from_form(task_page.condition_on_task(row, condition_id))
     return redirect(url_for("inbox.task", task_id=row.id))
 
 

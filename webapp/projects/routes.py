@@ -11,7 +11,6 @@ from flask import url_for
 from flask_login import current_user
 from flask_login import login_required
 
-from forms.projects import CloseConditionForm
 from forms.projects import NewProjectForm
 from forms.projects import ProjectFilterForm
 from forms.projects import ReassignTaskForm
@@ -35,6 +34,7 @@ from ..services.projects import start_project
 from ..services.tasks import SUPERVISOR_ROLES
 from ..services.users import list_users
 from ..view_helpers import actor
+from ..view_helpers import close_condition_from_form
 from . import bp
 from .helpers import fill_filter_choices
 from .helpers import fill_new_project_choices
@@ -97,14 +97,7 @@ def show(project_id: int):
 @login_required
 def close_condition(project_id: int, condition_id: int):
     project = get_project(project_id, current_user)
-    condition = gates.project_condition(project.id, condition_id)
-    form = CloseConditionForm()
-    if form.validate_on_submit():
-        try:
-            gates.close_condition(condition.id, actor(), form.note.data or None)
-            flash(f"Condition closed: {condition.description}", "success")
-        except InvalidTransition as exc:
-            flash(exc.message, "warning")
+    close_condition_from_form(gates.project_condition(project.id, condition_id))
     return redirect(url_for("projects.show", project_id=project.id))
 
 

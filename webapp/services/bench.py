@@ -38,6 +38,7 @@ from ..models import Project
 from ..models import User
 from ..models import UserRole
 from ..models import WorkflowInstance
+from .demo import sample_form_data
 from .instances import load_workflow
 from .instances import new_workflow
 from .instances import save_workflow
@@ -82,54 +83,7 @@ PATH = [
     ("capture_lessons_learned", "capture_lessons_learned"),
 ]
 
-PAYLOADS = {
-    "project_charter": {
-        "objectives": "Replace the legacy billing platform",
-        "scope": "Billing, invoicing and dunning; not CRM",
-        "business_case": "Saves 1.2M a year in licence and support costs",
-        "estimated_cost": 450000,
-    },
-    "project_plan": {
-        "schedule_summary": "Three releases over nine months",
-        "baseline_budget": 480000,
-        "baseline_end_date": "2030-09-30",
-    },
-    "gate_submission": {
-        "deliverables": ["business_case", "project_plan"],
-        "summary": "Ready for review",
-    },
-    "gate_readiness": {
-        "package_complete": True,
-        "strategic_alignment": True,
-        "risks_assessed": True,
-        "funding_available": True,
-        "readiness_passed": True,
-        "readiness_comment": "All met",
-    },
-    "gate_score": {
-        "strategic_fit": 4,
-        "business_value": 4,
-        "risk": 3,
-        "feasibility": 4,
-        "recommendation": "go",
-        "comment": "Fine",
-    },
-    "gate_decision": {
-        "strategic_fit": 4,
-        "business_value": 5,
-        "risk": 3,
-        "feasibility": 4,
-        "decision": "go",
-        "rationale": "",
-    },
-    "lessons_learned": {"went_well": "Early stakeholder engagement"},
-    "mobilise_delivery": {
-        "team_onboarded": True,
-        "baseline_confirmed": True,
-        "kickoff_date": "2030-01-10",
-    },
-    "complete_delivery": {"percent_complete": 100, "deliverables_accepted": True},
-}
+PAYLOADS = sample_form_data(450_000)  # the demo's valid data for every task form
 
 
 @dataclass

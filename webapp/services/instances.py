@@ -11,6 +11,7 @@ from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy import update
 
 from ..engine import runner
 from ..engine import state
@@ -205,9 +206,12 @@ def _sync_stage(project, stage, actor, instance, outcome):
         return
     previous = project.stage
     now = utcnow()
-    current = db.session.scalar(select(StageHistory).filter_by(project_id=project.id, left_at=None))
-    if current is not None:
-        current.left_at = now
+    db.session.execute(  # close the open stage row without loading it
+        update(StageHistory)
+        .where(StageHistory.project_id == project.id, StageHistory.left_at.is_(None))
+        .values(left_at=now)
+        .execution_options(synchronize_session=False)
+    )
     db.session.add(StageHistory(project_id=project.id, stage=stage, entered_at=now))
     project.stage = stage
     outcome.stage_changed = (previous, stage)

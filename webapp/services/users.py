@@ -88,7 +88,7 @@ def user_for_token(token: str) -> User | None:
     row = db.session.scalar(
         select(ApiToken)
         .filter_by(token_hash=_hash(token), revoked_at=None)
-        .options(joinedload(ApiToken.user))
+        .options(joinedload(ApiToken.user).selectinload(User.role_rows))
     )
     if row is None or not row.user.active:
         return None

@@ -115,6 +115,11 @@ def parse_bundle(files: Mapping[str, bytes]) -> Bundle:
     trees, problems = _parse_trees(files)
     if problems:
         raise BundleInvalid(problems)
+    return _built(files, trees)
+
+
+def _built(files, trees) -> Bundle:
+    """SpiffWorkflow's own parse of every executable process, the last step of both paths."""
     parser, problems = _spiff_parse(trees)
     if problems:
         raise BundleInvalid(problems)
@@ -148,10 +153,7 @@ def validate_bundle(
     problems.extend(_duplicate_process_ids(bpmn))
     if problems:
         raise BundleInvalid(problems)
-    parser, problems = _spiff_parse(trees)
-    if problems:
-        raise BundleInvalid(problems)
-    return Bundle(files, parser, trees)
+    return _built(files, trees)
 
 
 _CACHE: dict[str, Bundle] = {}

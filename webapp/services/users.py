@@ -39,13 +39,8 @@ def add_user(
         problems.append(("username", "use letters, digits, '.', '-' or '_'"))
     elif db.session.scalar(select(User.id).filter_by(username=username)):
         problems.append(("username", f"user {username!r} already exists"))
-    keys = []
-    for role in roles:
-        key = resolve_role(role)
-        if key is None:
-            problems.append(("roles", f"unknown role {role!r}; known: {', '.join(ROLES)}"))
-        elif key not in keys:
-            keys.append(key)
+    keys, role_problems = _role_keys(roles)
+    problems += role_problems
     if problems:
         raise ValidationFailed(problems)
     user = User(username=username, display_name=display_name or username, email=email)

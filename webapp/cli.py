@@ -20,7 +20,7 @@ def main() -> None:
 
 
 def register(app) -> None:
-    for command in (deploy, users, token, worker, check, demo, bench):
+    for command in (deploy, users, token, worker, check, demo):
         app.cli.add_command(command)
 
 
@@ -164,27 +164,3 @@ def demo(serve, port):
 
         click.echo(f"Serving on http://127.0.0.1:{port}/ (Ctrl-C to stop)")
         run_simple("127.0.0.1", port, current_app._get_current_object(), threaded=True)
-
-
-@click.command()
-@click.option("--rounds", default=15, show_default=True, help="Completions per measured cell.")
-@click.option(
-    "--others",
-    default=50,
-    show_default=True,
-    help="Other running instances per project in the last column.",
-)
-@with_appcontext
-def bench(rounds, others):
-    """Print engine, service and API timings for the standard lifecycle (see tests/benchmarks).
-
-    Runs on a temporary SQLite database: the configured database is not touched.
-    """
-    from .services.bench import run_benchmark
-    from .services.bench import scratch_database
-
-    click.echo(
-        scratch_database(
-            lambda: run_benchmark(rounds, others=others), current_app.config["WORKFLOWS_DIR"]
-        )
-    )

@@ -3,7 +3,7 @@
     .venv/bin/python tests/benchmarks/run.py [--rounds 15] [--others 50]
 
 Creates the app on a temporary SQLite file, migrates it, and prints
-`webapp.services.bench.run_benchmark`: the bare SpiffWorkflow step, our engine, service and API
+`tests.benchmarks.lifecycle.run_benchmark`: the bare SpiffWorkflow step, our engine, service and API
 per gate, and the cost of a project having many other instances. Not a timed test.
 """
 
@@ -16,9 +16,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from flask_migrate import upgrade  # noqa: E402
 
+from tests.benchmarks.lifecycle import run_benchmark  # noqa: E402
 from webapp import create_app  # noqa: E402
 from webapp.extensions import db  # noqa: E402
-from webapp.services.bench import run_benchmark  # noqa: E402
 
 
 def main() -> None:

@@ -324,7 +324,7 @@ def test_demo_covers_the_gate_outcomes(ctx, cli):
 
 
 def test_bench_smoke(ctx, library):
-    from webapp.services.bench import run_benchmark
+    from tests.benchmarks.lifecycle import run_benchmark
 
     started = time.perf_counter()
     table = run_benchmark(rounds=1, others=2)

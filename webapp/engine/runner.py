@@ -67,13 +67,28 @@ def fire_due_timers(workflow: BpmnWorkflow) -> list[str]:
 
 def ready_tasks(workflow: BpmnWorkflow) -> list[TaskView]:
     stage = current_stage(workflow)
-    tasks = workflow.get_tasks(state=TaskState.READY, manual=True)
-    return [_view(task, stage) for task in tasks]
+    return [_view(task, stage) for task in _ready_human_tasks(workflow)]
 
 
 def ready_task_ids(workflow: BpmnWorkflow) -> list[str]:
     """Ids of the human tasks waiting now: cheap, for syncing the inbox."""
-    return [str(t.id) for t in workflow.get_tasks(state=TaskState.READY, manual=True)]
+    return [str(t.id) for t in _ready_human_tasks(workflow)]
+
+
+def _all_tasks(workflow: BpmnWorkflow):
+    """Every task of the workflow and its subprocesses, in creation order.
+
+    Plain dict iteration: SpiffWorkflow's get_tasks() walks the tree with a depth-tracking
+    iterator that costs several times more, and these scans run on every save."""
+    yield from workflow.tasks.values()
+    for subprocess in workflow.subprocesses.values():
+        yield from subprocess.tasks.values()
+
+
+def _ready_human_tasks(workflow: BpmnWorkflow) -> list[SpiffTask]:
+    return [
+        t for t in _all_tasks(workflow) if t.state == TaskState.READY and t.task_spec.manual
+    ]
 
 
 def view_task(workflow: BpmnWorkflow, task_id: str, stage: str | None) -> TaskView:
@@ -88,8 +103,10 @@ def task_data(workflow: BpmnWorkflow, task_id: str) -> dict:
 def current_stage(workflow: BpmnWorkflow) -> str | None:
     """Name of the last milestone the token passed (a named throw event with no definition)."""
     latest, stage = -1.0, None
-    for task in workflow.get_tasks(state=TaskState.COMPLETED, spec_class=IntermediateThrowEvent):
+    for task in _all_tasks(workflow):
         spec = task.task_spec
+        if task.state != TaskState.COMPLETED or not isinstance(spec, IntermediateThrowEvent):
+            continue
         if spec.bpmn_name and isinstance(spec.event_definition, NoneEventDefinition):
             if task.last_state_change >= latest:
                 latest, stage = task.last_state_change, spec.bpmn_name
@@ -120,15 +137,17 @@ def is_completed(workflow: BpmnWorkflow) -> bool:
     return workflow.is_completed()
 
 
-def ensure_bounded(workflow: BpmnWorkflow, limit: int | None = None) -> int:
+def ensure_bounded(workflow: BpmnWorkflow, limit: int | None = None) -> None:
     limit = limit or MAX_TREE_DEPTH
+    size = len(workflow.tasks) + sum(len(sub.tasks) for sub in workflow.subprocesses.values())
+    if size <= limit:  # a tree is never deeper than it has tasks: no walk needed
+        return
     depth = tree_depth(workflow)
     if depth > limit:
         raise TreeTooDeep(
             f"the workflow's task tree is {depth} levels deep (limit {limit}); SpiffWorkflow "
             "loses tasks past 1000. Move the recurring loop into its own instance."
         )
-    return depth
 
 
 def tree_depth(workflow: BpmnWorkflow) -> int:

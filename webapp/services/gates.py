@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from dataclasses import field
 from datetime import date
 
+from sqlalchemy import bindparam
 from sqlalchemy import select
 
 from ..extensions import db
@@ -21,6 +22,9 @@ from .errors import InvalidTransition
 from .errors import NotFound
 from .errors import NotPermitted
 from .errors import ValidationFailed
+from .row_writes import insert_row
+from .row_writes import insert_rows
+from .row_writes import update_row
 
 DECISION_LABELS = {
     "go": "Go",
@@ -63,25 +67,40 @@ def apply_completion(effects: GateEffects, row, instance, project, actor, task_d
     gate_key = task_data.get("gate_key") or row.task_name
     gate_title = task_data.get("gate_title") or row.gate or row.title
     if effects.decision:
-        decision = GateDecision(
+        now = utcnow()
+        rationale = effects.workflow_data.get("rationale")
+        decision_id = insert_row(
+            GateDecision,
             project_id=project.id,
             instance_id=instance.id,
             human_task_id=row.id,
             gate_key=gate_key,
             gate_title=gate_title,
             decision=effects.decision,
-            rationale=effects.workflow_data.get("rationale"),
+            rationale=rationale,
             scores=_scores(effects.workflow_data),
             score_total=effects.workflow_data.get("score_total"),
             escalated=effects.escalated,
             decided_by_id=actor.id,
+            decided_at=now,
         )
-        decision.conditions = [
-            GateCondition(project_id=project.id, description=text, owner_id=owner.id, due_date=due)
-            for text, owner, due in effects.conditions
-        ]
-        db.session.add(decision)
-        project.status = {"hold": "on_hold", "kill": "killed"}.get(effects.decision, "active")
+        insert_rows(
+            GateCondition,
+            [
+                {
+                    "gate_decision_id": decision_id,
+                    "project_id": project.id,
+                    "description": text,
+                    "owner_id": owner.id,
+                    "due_date": due,
+                    "status": "open",
+                }
+                for text, owner, due in effects.conditions
+            ],
+        )
+        status = {"hold": "on_hold", "kill": "killed"}.get(effects.decision, "active")
+        if status != project.status:
+            update_row(project, status=status, updated_at=now)
         label = DECISION_LABELS.get(effects.decision, effects.decision)
         record_event(
             "gate_decision",
@@ -93,7 +112,7 @@ def apply_completion(effects: GateEffects, row, instance, project, actor, task_d
             details={
                 "gate": gate_key,
                 "decision": effects.decision,
-                "rationale": decision.rationale,
+                "rationale": rationale,
                 "conditions": [
                     {"description": t, "owner": o.username, "due_date": d.isoformat()}
                     for t, o, d in effects.conditions
@@ -101,7 +120,7 @@ def apply_completion(effects: GateEffects, row, instance, project, actor, task_d
             },
         )
     if effects.resumed and project.status == "on_hold":
-        project.status = "active"
+        update_row(project, status="active", updated_at=utcnow())
         record_event(
             "gate_resumed",
             f"{gate_title} resumed",
@@ -163,9 +182,20 @@ def close_condition(condition_id: int, actor, note: str | None = None) -> GateCo
     return condition
 
 
+_ANY_OPEN_CONDITION = (
+    select(GateCondition.__table__.c.id)
+    .where(
+        GateCondition.__table__.c.project_id == bindparam("for_project"),
+        GateCondition.__table__.c.status == "open",
+    )
+    .limit(1)
+)
+
+
 def _refuse_if_conditions_open(project) -> None:
-    pending = open_conditions(project.id)
-    if pending:
+    # Most gates pass with nothing open: ask that cheaply before loading the details.
+    if db.session.connection().execute(_ANY_OPEN_CONDITION, {"for_project": project.id}).first():
+        pending = open_conditions(project.id)
         listed = "; ".join(
             f"{c.decision_row.gate_title}: {c.description} (owner {c.owner.display_name}, "
             f"due {c.due_date.isoformat()})"

@@ -10,6 +10,7 @@ from dataclasses import field
 from datetime import datetime
 
 from flask import current_app
+from sqlalchemy import bindparam
 from sqlalchemy import select
 from sqlalchemy import update
 
@@ -28,6 +29,10 @@ from ..roles import PROJECT_ROLES
 from ..roles import resolve_role
 from .audit import record_event
 from .library import bundle_for
+from .row_writes import insert_row
+from .row_writes import insert_rows
+from .row_writes import loaded_instance
+from .row_writes import update_row
 
 
 @dataclass
@@ -58,28 +63,40 @@ def save_workflow(
     project: Project,
     *,
     actor: User | None,
-    completed_task_id: str | None = None,
+    completed_row: HumanTask | None = None,
 ) -> SaveOutcome:
-    """Serialize and sync rows; the caller commits. Refuses a tree near the depth limit."""
+    """Serialize and sync rows; the caller commits. Refuses a tree near the depth limit.
+
+    `completed_row` is the inbox row of the task this save completes (by `actor`). Rows are
+    written as single statements (row_writes); a concurrent save of the same instance raises
+    StaleDataError on the version column.
+    """
     runner.ensure_bounded(workflow)
-    instance.state = state.dumps(workflow)
-    instance.state_version = state.STATE_VERSION
-    instance.next_timer_at = runner.next_timer_at(workflow)
-    instance.updated_at = utcnow()
+    now = utcnow()
+    values = {
+        "state": state.dumps(workflow),
+        "state_version": state.STATE_VERSION,
+        "next_timer_at": runner.next_timer_at(workflow),
+        "updated_at": now,
+    }
     outcome = SaveOutcome()
     if runner.is_completed(workflow):
-        instance.status = "completed"
-        instance.completed_at = instance.completed_at or utcnow()
+        values["status"] = "completed"
+        values["completed_at"] = instance.completed_at or now
         outcome.completed = True
     if instance.id is None:
+        for name, value in values.items():
+            setattr(instance, name, value)
         db.session.add(instance)
         db.session.flush()
+    else:
+        update_row(instance, **values)
     stage = runner.current_stage(workflow)
-    _sync_inbox(instance, project, workflow, stage, actor, completed_task_id, outcome)
+    _sync_inbox(instance, project, workflow, stage, actor, completed_row, outcome, now)
     if instance.kind == "lifecycle":
-        _sync_stage(project, stage, actor, instance, outcome)
+        _sync_stage(project, stage, actor, instance, outcome, now)
         if outcome.completed and project.status not in ("killed", "closed"):
-            project.status = "closed"
+            update_row(project, status="closed", updated_at=now)
             record_event(
                 "project_closed",
                 f"{project.code} closed",
@@ -90,78 +107,98 @@ def save_workflow(
     return outcome
 
 
-def _sync_inbox(instance, project, workflow, stage, actor, completed_task_id, outcome):
-    with db.session.no_autoflush:  # one flush at commit for every change of this request
-        open_rows = {
-            row.task_id: row
-            for row in db.session.scalars(
-                select(HumanTask).filter_by(instance_id=instance.id, status="open")
-            )
-        }
+_tasks = HumanTask.__table__
+_OPEN_ROWS = select(_tasks.c.task_id, _tasks.c.id).where(
+    _tasks.c.instance_id == bindparam("instance_id"), _tasks.c.status == "open"
+)
+
+
+def _sync_inbox(instance, project, workflow, stage, actor, completed_row, outcome, now):
+    open_ids = dict(  # task id -> row id: what the inbox shows now
+        db.session.connection().execute(_OPEN_ROWS, {"instance_id": instance.id}).all()
+    )
     ready_ids = runner.ready_task_ids(workflow)
-    now = utcnow()
-    for task_id, row in open_rows.items():
-        if task_id in ready_ids:
-            continue
-        # Vanished: completed by this request, or cancelled by the process (boundary timer, ...)
-        if task_id == completed_task_id:
-            row.status, row.completed_by_id = "completed", actor.id if actor else None
-            db.session.expire(row, ["completed_by"])
-        else:
-            row.status = "cancelled"
-        row.completed_at = now
+    vanished = [task_id for task_id in open_ids if task_id not in ready_ids]
+    if completed_row is not None and completed_row.task_id in vanished:
+        values = {"status": "completed", "completed_at": now}
+        values["completed_by_id"] = actor.id if actor else None
+        if completed_row.claimed_by_id is None:  # completing an unclaimed task claims it
+            values["claimed_by_id"], values["claimed_at"] = values["completed_by_id"], now
+        update_row(completed_row, **values)
+        outcome.closed.append(completed_row)
+        vanished.remove(completed_row.task_id)
+    # Withdrawn by the process (a boundary timer, ...): rare, so load them as objects.
+    for row in _rows([open_ids[task_id] for task_id in vanished]):
+        update_row(row, status="cancelled", completed_at=now)
         outcome.closed.append(row)
-    for task_id in ready_ids:
-        if task_id not in open_rows:
-            row = _new_row(instance, project, runner.view_task(workflow, task_id, stage))
-            db.session.add(row)
-            outcome.opened.append(row)
-    db.session.flush()
-    for row in outcome.opened:
-        who = row.holder_name if row.assignee else f"the {row.holder_label}"
         record_event(
-            "task_created",
-            f"{row.title} assigned to {who}",
+            "task_cancelled",
+            f"{row.title} withdrawn by the process",
             actor=actor,
             project=project,
             instance=instance,
             human_task=row,
-            details={"task": row.task_name, "form_key": row.form_key, "due_at": _iso(row.due_at)},
         )
-    for row in outcome.closed:
-        if row.status == "cancelled":
+    for task_id in ready_ids:
+        if task_id not in open_ids:
+            row = _new_row(instance, project, runner.view_task(workflow, task_id, stage), now)
+            outcome.opened.append(row)
+            who = row.holder_name if row.assignee else f"the {row.holder_label}"
             record_event(
-                "task_cancelled",
-                f"{row.title} withdrawn by the process",
+                "task_created",
+                f"{row.title} assigned to {who}",
                 actor=actor,
                 project=project,
                 instance=instance,
                 human_task=row,
+                details={
+                    "task": row.task_name,
+                    "form_key": row.form_key,
+                    "due_at": _iso(row.due_at),
+                },
             )
 
 
-def _new_row(instance, project, view: TaskView) -> HumanTask:
+def _rows(ids: list[int]) -> list[HumanTask]:
+    if not ids:
+        return []
+    return list(db.session.scalars(select(HumanTask).where(HumanTask.id.in_(ids))))
+
+
+def _new_row(instance, project, view: TaskView, now) -> HumanTask:
     users, roles = resolve_candidates(project, view)
-    row = HumanTask(
-        instance_id=instance.id,
-        project_id=project.id,
-        task_id=view.id,
-        task_name=view.name,
-        title=view.title,
-        process_id=view.process_id,
-        stage=view.stage,
-        gate=view.gate,
-        form_key=view.form_key,
-        form_fields=[_field_dict(f) for f in view.form_fields] or None,
-        due_at=datetime.fromisoformat(view.due) if view.due else None,
-        role=roles[0] if roles else None,
+    assignee = users[0] if len(users) == 1 and not roles else None  # straight to "assigned to me"
+    values = {
+        "instance_id": instance.id,
+        "project_id": project.id,
+        "task_id": view.id,
+        "task_name": view.name,
+        "title": view.title,
+        "process_id": view.process_id,
+        "stage": view.stage,
+        "gate": view.gate,
+        "role": roles[0] if roles else None,
+        "form_key": view.form_key,
+        "form_fields": [_field_dict(f) for f in view.form_fields] or None,
+        "due_at": datetime.fromisoformat(view.due) if view.due else None,
+        "status": "open",
+        "assignee_id": assignee.id if assignee else None,
+        "created_at": now,
+        "claimed_by_id": None,
+        "claimed_at": None,
+        "completed_by_id": None,
+        "completed_at": None,
+        "lock_version": 1,
+    }
+    row_id = insert_row(HumanTask, **values)
+    insert_rows(
+        TaskCandidate,
+        [{"human_task_id": row_id, "user_id": u.id, "role": None} for u in users]
+        + [{"human_task_id": row_id, "user_id": None, "role": r} for r in roles],
     )
-    row.candidates = [TaskCandidate(user_id=u.id) for u in users] + [
-        TaskCandidate(role=r) for r in roles
-    ]
-    if len(users) == 1 and not roles:
-        row.assignee = users[0]  # one person only: straight into their "assigned to me"
-    return row
+    return loaded_instance(
+        HumanTask, id=row_id, **values, assignee=assignee, project=project, instance=instance
+    )
 
 
 def resolve_candidates(project: Project, view: TaskView) -> tuple[list[User], list[str]]:
@@ -201,19 +238,21 @@ def _user_named(username: str) -> User | None:
     return db.session.scalar(select(User).filter_by(username=username, active=True))
 
 
-def _sync_stage(project, stage, actor, instance, outcome):
+_history = StageHistory.__table__
+_CLOSE_STAGE = (
+    update(_history)
+    .where(_history.c.project_id == bindparam("for_project"), _history.c.left_at.is_(None))
+    .values(left_at=bindparam("now"))
+)
+
+
+def _sync_stage(project, stage, actor, instance, outcome, now):
     if stage == project.stage or stage is None:
         return
     previous = project.stage
-    now = utcnow()
-    db.session.execute(  # close the open stage row without loading it
-        update(StageHistory)
-        .where(StageHistory.project_id == project.id, StageHistory.left_at.is_(None))
-        .values(left_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    db.session.add(StageHistory(project_id=project.id, stage=stage, entered_at=now))
-    project.stage = stage
+    db.session.connection().execute(_CLOSE_STAGE, {"for_project": project.id, "now": now})
+    insert_rows(StageHistory, [{"project_id": project.id, "stage": stage, "entered_at": now}])
+    update_row(project, stage=stage, updated_at=now)
     outcome.stage_changed = (previous, stage)
     record_event(
         "stage_changed",

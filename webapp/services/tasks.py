@@ -8,8 +8,11 @@ transaction. A concurrent second completion fails on the instance's version colu
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from sqlalchemy import bindparam
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.orm.util import identity_key
 
 from ..engine import runner
 from ..engine.errors import TaskNotReady
@@ -42,18 +45,28 @@ class Completion:
     message: str
 
 
-def get_task(human_task_id: int) -> HumanTask:
-    # Everything a completion touches, in one round trip instead of a lazy load apiece.
-    row = db.session.get(
-        HumanTask,
-        human_task_id,
-        options=[
-            joinedload(HumanTask.instance).joinedload(WorkflowInstance.version),
-            joinedload(HumanTask.project).joinedload(Project.pm),
-            joinedload(HumanTask.project).joinedload(Project.sponsor),
-            joinedload(HumanTask.assignee),
-        ],
+# Everything a completion touches, in one round trip instead of a lazy load apiece; built once,
+# because building and cache-keying these options costs as much as running the query.
+_TASK_WITH_CONTEXT = (
+    select(HumanTask)
+    .where(HumanTask.id == bindparam("human_task_id"))
+    .options(
+        joinedload(HumanTask.instance).joinedload(WorkflowInstance.version),
+        joinedload(HumanTask.project).joinedload(Project.pm),
+        joinedload(HumanTask.project).joinedload(Project.sponsor),
+        joinedload(HumanTask.assignee),
     )
+)
+
+
+def get_task(human_task_id: int) -> HumanTask:
+    row = db.session.identity_map.get(identity_key(HumanTask, human_task_id))
+    if row is None:
+        row = (
+            db.session.scalars(_TASK_WITH_CONTEXT, {"human_task_id": human_task_id})
+            .unique()
+            .one_or_none()
+        )
     if row is None:
         raise NotFound(f"no task {human_task_id}")
     return row
@@ -103,12 +116,8 @@ def complete_task(human_task_id: int, data: dict, actor: User) -> Completion:
     effects = gates.prepare_completion(row, clean, task_data, project)
     runner.complete(workflow, row.task_id, effects.workflow_data)
     with _one_transaction(row, actor, f"task {row.id} ({row.title})"):
-        if row.claimed_by_id is None:
-            row.claimed_by_id, row.claimed_at = actor.id, utcnow()
         try:
-            outcome = save_workflow(
-                instance, workflow, project, actor=actor, completed_task_id=row.task_id
-            )
+            outcome = save_workflow(instance, workflow, project, actor=actor, completed_row=row)
         except TreeTooDeep as exc:
             raise InvalidTransition(str(exc)) from exc
         gates.apply_completion(effects, row, instance, project, actor, task_data)

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 
 from flask import current_app
+from sqlalchemy import bindparam
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash
@@ -79,12 +80,16 @@ def issue_token(username: str, name: str = "cli", actor: User | None = None) -> 
     return token
 
 
+# The token, its user and the user's roles in one query, built once: every API call runs it.
+_LIVE_TOKEN = (
+    select(ApiToken)
+    .where(ApiToken.token_hash == bindparam("token_hash"), ApiToken.revoked_at.is_(None))
+    .options(joinedload(ApiToken.user).joinedload(User.role_rows))
+)
+
+
 def user_for_token(token: str) -> User | None:
-    row = db.session.scalar(
-        select(ApiToken)
-        .filter_by(token_hash=_hash(token), revoked_at=None)
-        .options(joinedload(ApiToken.user).selectinload(User.role_rows))
-    )
+    row = db.session.scalars(_LIVE_TOKEN, {"token_hash": _hash(token)}).unique().one_or_none()
     if row is None or not row.user.active:
         return None
     now = utcnow()

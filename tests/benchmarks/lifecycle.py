@@ -115,7 +115,7 @@ class Row:
                 self.ratios.setdefault(column, []).append(timings[column] / bare)
 
 
-def run_benchmark(rounds: int = 15, others: int = 50) -> str:
+def run_benchmark(rounds: int = 40, others: int = 50) -> str:
     """Run in the current application context (on a scratch database) and return the table."""
     rounds = max(1, int(rounds))
     started = time.perf_counter()

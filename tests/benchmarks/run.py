@@ -1,6 +1,6 @@
 """Print the Tollgate benchmark (`make bench`): run from the repository root.
 
-    .venv/bin/python tests/benchmarks/run.py [--rounds 15] [--others 50]
+    .venv/bin/python tests/benchmarks/run.py [--rounds 40] [--others 50]
 
 Creates the app on a temporary SQLite file, migrates it, and prints
 `tests.benchmarks.lifecycle.run_benchmark`: the bare SpiffWorkflow step, our engine, service and API
@@ -23,7 +23,7 @@ from webapp.extensions import db  # noqa: E402
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=15, help="completions per cell")
+    parser.add_argument("--rounds", type=int, default=40, help="completions per cell")
     parser.add_argument(
         "--others",
         type=int,

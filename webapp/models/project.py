@@ -40,7 +40,7 @@ class Project(db.Model):
 
     def person_for(self, role: str) -> User | None:
         """The active person holding a project role; None sends their work to the PMO queue."""
-        person = {"pm": self.pm, "sponsor": self.sponsor}.get(role)
+        person = self.pm if role == "pm" else self.sponsor if role == "sponsor" else None
         return person if person is not None and person.active else None
 
 

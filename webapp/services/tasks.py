@@ -46,7 +46,8 @@ class Completion:
 
 
 # Everything a completion touches, in one round trip instead of a lazy load apiece; built once,
-# because building and cache-keying these options costs as much as running the query.
+# because building and cache-keying these options costs as much as running the query. The
+# assignee is left to a lazy load: it is nearly always the caller, already in the session.
 _TASK_WITH_CONTEXT = (
     select(HumanTask)
     .where(HumanTask.id == bindparam("human_task_id"))
@@ -54,7 +55,6 @@ _TASK_WITH_CONTEXT = (
         joinedload(HumanTask.instance).joinedload(WorkflowInstance.version),
         joinedload(HumanTask.project).joinedload(Project.pm),
         joinedload(HumanTask.project).joinedload(Project.sponsor),
-        joinedload(HumanTask.assignee),
     )
 )
 

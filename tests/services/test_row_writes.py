@@ -82,10 +82,15 @@ def test_a_completion_keeps_the_session_true_to_the_database(ctx, people, librar
     assert opened.task_name == "submit_gate_package" and opened.assignee.username == "pat"
     assert [c.user_id for c in opened.candidates] == [people["pat"].id]  # loaded on access
     instance = db.session.get(WorkflowInstance, row.instance_id)
-    committed = db.session.connection().execute(
-        select(WorkflowInstance.__table__.c.lock_version, WorkflowInstance.__table__.c.state)
-        .where(WorkflowInstance.__table__.c.id == instance.id)
-    ).one()
+    committed = (
+        db.session.connection()
+        .execute(
+            select(
+                WorkflowInstance.__table__.c.lock_version, WorkflowInstance.__table__.c.state
+            ).where(WorkflowInstance.__table__.c.id == instance.id)
+        )
+        .one()
+    )
     assert (instance.lock_version, instance.state) == tuple(committed)
     assert not db.session.dirty and not db.session.new
 

@@ -86,9 +86,7 @@ def _all_tasks(workflow: BpmnWorkflow):
 
 
 def _ready_human_tasks(workflow: BpmnWorkflow) -> list[SpiffTask]:
-    return [
-        t for t in _all_tasks(workflow) if t.state == TaskState.READY and t.task_spec.manual
-    ]
+    return [t for t in _all_tasks(workflow) if t.state == TaskState.READY and t.task_spec.manual]
 
 
 def view_task(workflow: BpmnWorkflow, task_id: str, stage: str | None) -> TaskView:

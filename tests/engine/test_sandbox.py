@@ -433,6 +433,11 @@ def _run_script_workflow(script):
         "x = '%999999999d' % 1",
         "x = '%.999999999f' % 1.5",
         "x = f'{1:>999999999}'",
+        "w = 10 ** 9\nx = f'{1:>{w}}'",
+        "w = '9' * 9\nx = f'{1:{w}}'",
+        "a, b = '99', '99999'\nx = f'{1.5:{a}{b}.2f}'",
+        "p = 10 ** 9\nx = f'{1.5:.{p}f}'",
+        "w = 10 ** 9\nx = f'{\"a\"!r:>{w}}'",
     ],
 )
 def test_single_c_calls_that_would_run_long_or_allocate_hugely_are_refused(script):
@@ -457,6 +462,8 @@ def test_single_c_calls_that_would_run_long_or_allocate_hugely_are_refused(scrip
         ("x = 'ab'.replace('a', 'z')", "zb"),
         ("x = '%05.1f' % 3.14159", "003.1"),
         ("x = f'{3.14159:.2f}'", "3.14"),
+        ("w, p = 8, 3\nx = f'{3.14159:>{w}.{p}f}'", "   3.142"),
+        ('w = 5\nx = f\'{"ab"!r:>{w}}|{"ab"!s:{w}}|\'', " 'ab'|ab   |"),
         ("x = 'id'.ljust(4, '.')", "id.."),
     ],
 )

@@ -6,8 +6,9 @@ runs with a small allow-list of builtins and RestrictedPython's guards, under a 
 
 Not covered (see also the caps below): memory that grows step by step (`s = s + s` in a loop,
 `l.extend(l)`, `[*l, *l]`) is only bounded by the time limit, so the worker process needs an OS
-memory limit; string padding and format widths (`"x".ljust(10**9)`, `"%9999999999d" % 1`) are
-single C calls that neither the caps nor the timer stop. No print(), classes or imports.
+memory limit. String padding and format widths (`"x".ljust(10**9)`, `"%9999999999d" % 1`,
+`f"{x:{w}}"`) are single C calls the timer cannot stop, so they are checked before the call.
+No print(), classes or imports.
 The engine is not serialized: set `wf.script_engine = make_script_engine()` after every load.
 """
 
@@ -105,6 +106,17 @@ def _operate(op, a, b):
         ):
             raise SandboxError(f"sequence * {n} would be too large")
     return _OPS[op](a, b)
+
+
+_WIDE_SPEC = re.compile(r"\d{7,}")  # a width or precision of a million or more
+_CONVERSIONS = {-1: lambda v: v, ord("s"): str, ord("r"): repr, ord("a"): ascii}
+
+
+def _format(value, spec: str, conversion: int):
+    """`f"{value!conversion:spec}"` with a spec built at run time."""
+    if _WIDE_SPEC.search(spec):
+        raise SandboxError("a format width or precision over 6 digits is not allowed")
+    return format(_CONVERSIONS[conversion](value), spec)
 
 
 _WIDE_FORMAT = re.compile(r"%[-+ #0]*(\*|\d{7,})|%[-+ #0]*\d*\.(\*|\d{7,})")
@@ -212,6 +224,7 @@ _GUARDS = {
     "_apply_": lambda f, *a, **kw: f(*a, **kw),
     "_inplacevar_": _operate,
     "_binop_": _operate,
+    "_format_": _format,
     "_iter_unpack_sequence_": Guards.guarded_iter_unpack_sequence,
     "_unpack_sequence_": Guards.guarded_unpack_sequence,
 }
@@ -250,9 +263,21 @@ class _Policy(RestrictingNodeTransformer):
         spec = node.format_spec
         if isinstance(spec, ast.JoinedStr):
             text = "".join(v.value for v in spec.values if isinstance(v, ast.Constant))
-            if re.search(r"\d{7,}", text):
+            if _WIDE_SPEC.search(text):
                 self.error(node, "a format width or precision over 6 digits is not allowed")
-        return super().visit_FormattedValue(node)
+        node = super().visit_FormattedValue(node)
+        if isinstance(spec, ast.JoinedStr) and not all(
+            isinstance(v, ast.Constant) for v in spec.values
+        ):
+            # A width known only at run time (f"{x:{w}}"): format through _format_, which
+            # checks the finished spec before the padding C call the timer cannot interrupt.
+            call = ast.Call(
+                ast.Name("_format_", ast.Load()),
+                [node.value, node.format_spec, ast.Constant(node.conversion)],
+                [],
+            )
+            node = self._located(ast.FormattedValue(call, -1, None), node)
+        return node
 
     def visit_ExceptHandler(self, node):
         node = super().visit_ExceptHandler(node)

@@ -1,8 +1,9 @@
 """Print the Tollgate benchmark (`make bench`): run from the repository root.
 
-    .venv/bin/python tests/benchmarks/run.py [--rounds 40] [--others 50]
+    .venv/bin/python tests/benchmarks/run.py [--rounds 40] [--others 50] [--database-url URL]
 
-Creates the app on a temporary SQLite file, migrates it, and prints
+Creates the app on a temporary SQLite file (or on the scratch database URL names, e.g. an empty
+PostgreSQL database: it adds projects and users there), migrates it, and prints
 `tests.benchmarks.lifecycle.run_benchmark`: the bare SpiffWorkflow step, our engine, service and API
 per gate, and the cost of a project having many other instances. Not a timed test.
 """
@@ -30,17 +31,23 @@ def main() -> None:
         default=50,
         help="other running instances per project in the last column",
     )
+    parser.add_argument(
+        "--database-url",
+        help="a scratch database to run on instead of a temporary SQLite file",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="tollgate-bench-") as folder:
+        url = args.database_url or f"sqlite:///{Path(folder) / 'bench.sqlite'}"
         app = create_app(
             {
-                "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(folder) / 'bench.sqlite'}",
+                "SQLALCHEMY_DATABASE_URI": url,
                 "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
                 "SECRET_KEY": "bench",
             }
         )
         with app.app_context():
             upgrade()
+            print(f"database: {db.engine.dialect.name}")
             print(run_benchmark(args.rounds, others=args.others))
             db.session.remove()
             db.engine.dispose()

@@ -19,6 +19,7 @@ from webapp.models import WorkflowInstance
 from webapp.services.consistency import check_inbox
 from webapp.services.errors import ValidationFailed
 from webapp.services.gates import close_condition
+from webapp.services.gates import gate_scores
 from webapp.services.timers import run_due_timers
 
 
@@ -90,6 +91,33 @@ def test_go_through_every_gate_to_benefits_review(project, people):
         _actions(project)
     )
     assert check_inbox() == []
+
+
+def test_each_gatekeeper_scoring_is_a_gate_score_row(project, people):
+    complete(project, "prepare_charter")
+    pass_gate(project, "go")
+    complete(project, "prepare_project_plan")
+    complete(project, "submit_gate_package")
+    complete(project, "check_gate_readiness")
+    (score_task,) = [r for r in open_tasks(project) if r.task_name == "score_gate"]
+    complete(
+        project,
+        "score_gate",
+        strategic_fit=5,
+        business_value=4,
+        risk=2,
+        feasibility=3,
+        recommendation="conditional_go",
+        comment="Contingency is thin",
+    )
+
+    (score,) = gate_scores(project.id)
+    assert (score.gate_key, score.gate_title) == ("gate_2", "Gate 2 – Plan approval")
+    assert score.scored_by.username == "fin" and score.human_task_id == score_task.id
+    assert score.scores == {"strategic_fit": 5, "business_value": 4, "risk": 2, "feasibility": 3}
+    assert score.score_total == 3.7  # 5*.3 + 4*.3 + 2*.2 + 3*.2
+    assert (score.recommendation, score.comment) == ("conditional_go", "Contingency is thin")
+    assert gate_scores(project.id, "gate_1") == []
 
 
 def test_conditional_go_condition_blocks_next_gate_until_closed(project, people):

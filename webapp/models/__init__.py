@@ -3,6 +3,7 @@
 from .audit import AuditEvent
 from .gate import GateCondition
 from .gate import GateDecision
+from .gate import GateScore
 from .human_task import HumanTask
 from .human_task import TaskCandidate
 from .process import ProcessDefinition
@@ -20,6 +21,7 @@ __all__ = [
     "AuditEvent",
     "GateCondition",
     "GateDecision",
+    "GateScore",
     "HumanTask",
     "ProcessDefinition",
     "ProcessFile",

@@ -59,3 +59,27 @@ class GateCondition(db.Model):
     owner: Mapped[User] = relationship(foreign_keys=[owner_id])
 
     __table_args__ = (Index("ix_gate_condition_project_status", "project_id", "status"),)
+
+
+class GateScore(db.Model):
+    """One gatekeeper's should-meet scores and recommendation at a gate (gate_score task).
+
+    The deciding sponsor's own scores are on the GateDecision; these are the others the gate
+    named (finance, portfolio, ...), one row per scoring, so scorecards come from rows."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id"))
+    instance_id: Mapped[int] = mapped_column(ForeignKey("workflow_instance.id"))
+    human_task_id: Mapped[int | None] = mapped_column(ForeignKey("human_task.id"))
+    gate_key: Mapped[str] = mapped_column(String(64))
+    gate_title: Mapped[str] = mapped_column(String(200))
+    scored_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    scores: Mapped[dict] = mapped_column(JSON)
+    score_total: Mapped[float | None]
+    recommendation: Mapped[str | None] = mapped_column(String(16))
+    comment: Mapped[str | None] = mapped_column(Text)
+    scored_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    scored_by: Mapped[User] = relationship()
+
+    __table_args__ = (Index("ix_gate_score_project", "project_id", "gate_key", "scored_at"),)

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import GateCondition
 from ..models import GateDecision
+from ..models import GateScore
 from ..models import Project
 from ..models import User
 from ..models.types import utcnow
@@ -45,6 +46,7 @@ class GateEffects:
     escalated: bool = False
     conditions: list[tuple[str, User, date]] = field(default_factory=list)
     resumed: bool = False
+    scored: bool = False  # a gatekeeper's gate_score: kept as a GateScore row
 
 
 def prepare_completion(row, data: dict, task_data: dict, project) -> GateEffects:
@@ -60,6 +62,8 @@ def prepare_completion(row, data: dict, task_data: dict, project) -> GateEffects
         return GateEffects(data, decision=data.get("decision"), escalated=True)
     if row.form_key == "resume_gate":
         return GateEffects(data, resumed=True)
+    if row.form_key == "gate_score":
+        return GateEffects(data, scored=True)
     return GateEffects(data)
 
 
@@ -119,6 +123,8 @@ def apply_completion(effects: GateEffects, row, instance, project, actor, task_d
                 ],
             },
         )
+    if effects.scored:
+        _record_score(effects.workflow_data, row, instance, project, actor, gate_key, gate_title)
     if effects.resumed and project.status == "on_hold":
         update_row(project, status="active", updated_at=utcnow())
         record_event(
@@ -129,6 +135,38 @@ def apply_completion(effects: GateEffects, row, instance, project, actor, task_d
             instance=instance,
             human_task=row,
         )
+
+
+def _record_score(data, row, instance, project, actor, gate_key, gate_title) -> None:
+    from forms.gates import weighted_score
+
+    scores = _scores(data) or {}
+    try:
+        total = weighted_score(scores)
+    except ValueError:  # a form without every criterion: keep what was scored, no total
+        total = None
+    insert_row(
+        GateScore,
+        project_id=project.id,
+        instance_id=instance.id,
+        human_task_id=row.id,
+        gate_key=gate_key,
+        gate_title=gate_title,
+        scored_by_id=actor.id,
+        scores=scores,
+        score_total=total,
+        recommendation=data.get("recommendation"),
+        comment=data.get("comment") or None,
+        scored_at=utcnow(),
+    )
+
+
+def gate_scores(project_id: int, gate_key: str | None = None) -> list[GateScore]:
+    """The gatekeepers' scorecards of a project, oldest first (one gate's when `gate_key`)."""
+    query = select(GateScore).filter_by(project_id=project_id)
+    if gate_key is not None:
+        query = query.filter_by(gate_key=gate_key)
+    return list(db.session.scalars(query.order_by(GateScore.scored_at, GateScore.id)))
 
 
 def open_conditions(project_id: int) -> list[GateCondition]:

@@ -110,7 +110,7 @@ class Row:
         for column, elapsed in timings.items():
             getattr(self, column).append(elapsed)
         bare = timings.get("bare")
-        for column in ("service", "api"):
+        for column in ("service", "api", "crowded"):
             if bare and column in timings:
                 self.ratios.setdefault(column, []).append(timings[column] / bare)
 
@@ -270,7 +270,7 @@ def _advance(project_id, task_name, pool, api, tokens, paired, bare_first=True):
     for row in rows:
         row_id, payload, actor_id = row.id, _payload(row), _worker(row).id
         step = None
-        if paired and row is rows[-1] and pool != "crowded":
+        if paired and row is rows[-1]:
             step = EngineStep(row, payload)
             tasks = step.tasks
         db.session.remove()
@@ -421,7 +421,13 @@ def _report(rows, rounds, others, projects, prepared, total) -> str:
             _fmt(api),
             ratio("api", _median(row.ratios.get("api", [])), row),
         ]
-        crowding = crowded / service if crowded is not None and service else None
+        # Both sides paired with their own bare steps: how much more the crowded projects'
+        # completions cost, relative to the same work, than the plain projects' ones.
+        plain, crowd = (
+            _median(row.ratios.get("service", [])),
+            _median(row.ratios.get("crowded", [])),
+        )
+        crowding = crowd / plain if crowd is not None and plain else None
         line += [_fmt(crowded), ratio("crowded", crowding, row)]
         table.append(line)
     widths = [max(len(r[i]) for r in table) for i in range(len(header))]
@@ -448,7 +454,7 @@ def _report(rows, rounds, others, projects, prepared, total) -> str:
         "/api/v1/tasks/<id>/complete with a bearer token, timed at the WSGI boundary.",
         "svc/bare, API/bare: median of each completion's time over its own bare step's.",
         f"+{others} inst: the service on projects with {others} other running instances each;",
-        "ratio = that / service. Timed with the garbage collector off, as timeit does.",
+        "ratio = its paired ratio over the service's. The collector is off, as in timeit.",
         "",
         "At the gates (the target's scope):",
         _verdict("  service / bare", worst_gate.get("service"), 1.5),

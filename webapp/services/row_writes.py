@@ -10,19 +10,35 @@ reads in the same session see what was written.
 Versioned rows (a mapper with `version_id_col`) keep the ORM's contract: the UPDATE matches the
 version the object was loaded with, bumps it, and raises StaleDataError when another
 transaction got there first, exactly as a flush would.
+
+What the ORM would otherwise do for us, done here: pending ORM changes are flushed before each
+statement (as autoflush would); a rollback expires every loaded object, as always, and also
+drops the objects made for rows it un-inserted. Savepoints are refused: rolling one back would
+not undo the committed state given to the objects.
 """
 
 from functools import cache
 
 from sqlalchemy import bindparam
+from sqlalchemy import event
 from sqlalchemy import insert
 from sqlalchemy import inspect
 from sqlalchemy import update
+from sqlalchemy.orm import Session
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..extensions import db
+
+
+def connection():
+    """The session's connection for Core statements, once pending ORM changes are flushed."""
+    session = db.session()
+    if session.in_nested_transaction():
+        raise RuntimeError("Core row writes do not support savepoints (begin_nested)")
+    session.flush()  # a no-op on a clean session
+    return session.connection()
 
 
 def update_row(obj, **values) -> None:
@@ -37,7 +53,7 @@ def update_row(obj, **values) -> None:
         params["k_version"] = loaded = getattr(obj, version.key)
         values[version.key] = params[f"v_{version.key}"] = loaded + 1
     statement = _update_statement(table, key, version, tuple(values))
-    if db.session.connection().execute(statement, params).rowcount != 1:
+    if connection().execute(statement, params).rowcount != 1:
         raise StaleDataError(
             f"{table.name} {params['k_id']} was changed or removed by another transaction"
         )
@@ -53,13 +69,13 @@ def insert_row(model, **values) -> int:
     """INSERT one row and return its id. Give every column a value: Python-side column
     defaults run in SQL, but the object built from `values` would not know them."""
     statement = _insert_returning_id(model.__table__, tuple(values))
-    return db.session.connection().execute(statement, values).scalar_one()
+    return connection().execute(statement, values).scalar_one()
 
 
 def insert_rows(model, rows: list[dict]) -> None:
     """INSERT many rows (with the same keys) in one executemany; ids are not returned."""
     if rows:
-        db.session.connection().execute(_insert(model.__table__), rows)
+        connection().execute(_insert(model.__table__), rows)
 
 
 def loaded_instance(model, **values):
@@ -68,7 +84,25 @@ def loaded_instance(model, **values):
     obj = model(**values)
     make_transient_to_detached(obj)
     db.session.add(obj)
+    db.session.info.setdefault(_INSERTED, []).append(obj)
     return obj
+
+
+_INSERTED = "tollgate_inserted_objects"
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_uninserted(session: Session, previous_transaction) -> None:
+    # The ORM expunges the objects it inserted itself; these it believes were loaded.
+    if previous_transaction.parent is None:
+        for obj in session.info.pop(_INSERTED, ()):
+            if obj in session:
+                session.expunge(obj)
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_inserted(session: Session) -> None:
+    session.info.pop(_INSERTED, None)
 
 
 # Statements are built once per shape: building and cache-keying a statement with its values

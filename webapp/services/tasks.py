@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam
+from sqlalchemy import inspect
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
@@ -61,7 +62,7 @@ _TASK_WITH_CONTEXT = (
 
 def get_task(human_task_id: int) -> HumanTask:
     row = db.session.identity_map.get(identity_key(HumanTask, human_task_id))
-    if row is None:
+    if row is None or inspect(row).expired:  # expired by a rollback: it may be gone
         row = (
             db.session.scalars(_TASK_WITH_CONTEXT, {"human_task_id": human_task_id})
             .unique()

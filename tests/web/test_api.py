@@ -103,6 +103,26 @@ def test_revoked_token_and_inactive_user_are_refused(client, people):
     assert client.get("/api/v1/tasks", headers=other).status_code == 401
 
 
+def test_a_token_is_stamped_when_used_even_by_reads_and_refused_changes(client, people):
+    token = issue_token("pat")
+    headers = {"Authorization": f"Bearer {token}"}
+
+    def last_used():
+        with db.engine.connect() as other:  # past the session: what was committed
+            return other.execute(
+                select(ApiToken.last_used_at).filter_by(user_id=people["pat"].id)
+            ).scalar_one()
+
+    assert last_used() is None
+    assert client.get("/api/v1/tasks", headers=headers).status_code == 200  # never commits
+    first = last_used()
+    assert first is not None
+    # A refused change rolls back, but the token was used: the stamp stays.
+    refused = client.post("/api/v1/projects", json={"code": ""}, headers=headers)
+    assert refused.status_code == 422
+    assert last_used() == first  # and within the minute it is not written again
+
+
 def test_session_cookie_alone_is_not_enough(app, client, people):
     app.config["SESSION_PROTECTION"] = None  # let a hand-made session cookie log in
     app.add_url_rule(

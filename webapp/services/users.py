@@ -8,7 +8,9 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import bindparam
 from sqlalchemy import select
+from sqlalchemy import update
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 from werkzeug.security import check_password_hash
 from werkzeug.security import generate_password_hash
 
@@ -88,15 +90,26 @@ _LIVE_TOKEN = (
 )
 
 
+_tokens = ApiToken.__table__
+_STAMP_TOKEN = (
+    update(_tokens)
+    .where(_tokens.c.id == bindparam("token_id"))
+    .values(last_used_at=bindparam("now"))
+)
+
+
 def user_for_token(token: str) -> User | None:
     row = db.session.scalars(_LIVE_TOKEN, {"token_hash": _hash(token)}).unique().one_or_none()
     if row is None or not row.user.active:
         return None
     now = utcnow()
-    # Recorded with the request's own commit, at most once a minute: "last used" is for
-    # spotting stale tokens, not worth a write on every call.
+    # At most once a minute ("last used" is for spotting stale tokens, not worth a write per
+    # call), in a transaction of its own: a read-only request never commits, and a refused
+    # change must not take the stamp back with it.
     if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
-        row.last_used_at = now
+        with db.engine.begin() as conn:
+            conn.execute(_STAMP_TOKEN, {"token_id": row.id, "now": now})
+        set_committed_value(row, "last_used_at", now)
     return row.user
 
 

@@ -348,7 +348,7 @@ class EngineStep:
         bundle = bundle_for(instance.version)
         self.spec, self.subprocess_specs = bundle.spec(instance.process_id)
         workflow = state.loads(self.text, self.spec, self.subprocess_specs)
-        self.tasks = _count_tasks(workflow)
+        self.tasks = runner.task_count(workflow)
         self.full_json = _STOCK.serialize_json(workflow)
 
     def time(self, ours: bool) -> dict[str, float]:
@@ -376,10 +376,6 @@ class EngineStep:
             runner.ready_tasks(workflow)
             state.dumps(workflow)
             return _ms(t0)
-
-
-def _count_tasks(workflow) -> int:
-    return len(workflow.tasks) + sum(len(sub.tasks) for sub in workflow.subprocesses.values())
 
 
 # -- report -----------------------------------------------------------------------------------

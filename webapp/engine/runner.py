@@ -137,8 +137,7 @@ def is_completed(workflow: BpmnWorkflow) -> bool:
 
 def ensure_bounded(workflow: BpmnWorkflow, limit: int | None = None) -> None:
     limit = limit or MAX_TREE_DEPTH
-    size = len(workflow.tasks) + sum(len(sub.tasks) for sub in workflow.subprocesses.values())
-    if size <= limit:  # a tree is never deeper than it has tasks: no walk needed
+    if task_count(workflow) <= limit:  # a tree is never deeper than it has tasks: no walk needed
         return
     depth = tree_depth(workflow)
     if depth > limit:
@@ -146,6 +145,11 @@ def ensure_bounded(workflow: BpmnWorkflow, limit: int | None = None) -> None:
             f"the workflow's task tree is {depth} levels deep (limit {limit}); SpiffWorkflow "
             "loses tasks past 1000. Move the recurring loop into its own instance."
         )
+
+
+def task_count(workflow: BpmnWorkflow) -> int:
+    """Tasks in the workflow and all its subprocesses."""
+    return len(workflow.tasks) + sum(len(sub.tasks) for sub in workflow.subprocesses.values())
 
 
 def tree_depth(workflow: BpmnWorkflow) -> int:

@@ -18,12 +18,12 @@ from ..models import GateScore
 from ..models import Project
 from ..models import User
 from ..models.types import utcnow
-from . import row_writes
 from .audit import record_event
 from .errors import InvalidTransition
 from .errors import NotFound
 from .errors import NotPermitted
 from .errors import ValidationFailed
+from .row_writes import core_connection
 from .row_writes import insert_row
 from .row_writes import insert_rows
 from .row_writes import update_row
@@ -233,7 +233,7 @@ _ANY_OPEN_CONDITION = (
 
 def _refuse_if_conditions_open(project) -> None:
     # Most gates pass with nothing open: ask that cheaply before loading the details.
-    if row_writes.connection().execute(_ANY_OPEN_CONDITION, {"for_project": project.id}).first():
+    if core_connection().execute(_ANY_OPEN_CONDITION, {"for_project": project.id}).first():
         pending = open_conditions(project.id)
         listed = "; ".join(
             f"{c.decision_row.gate_title}: {c.description} (owner {c.owner.display_name}, "

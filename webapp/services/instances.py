@@ -27,9 +27,9 @@ from ..models import WorkflowInstance
 from ..models.types import utcnow
 from ..roles import PROJECT_ROLES
 from ..roles import resolve_role
-from . import row_writes
 from .audit import record_event
 from .library import bundle_for
+from .row_writes import core_connection
 from .row_writes import insert_row
 from .row_writes import insert_rows
 from .row_writes import loaded_instance
@@ -116,7 +116,7 @@ _OPEN_ROWS = select(_tasks.c.task_id, _tasks.c.id).where(
 
 def _sync_inbox(instance, project, workflow, stage, actor, completed_row, outcome, now):
     open_ids = dict(  # task id -> row id: what the inbox shows now
-        row_writes.connection().execute(_OPEN_ROWS, {"instance_id": instance.id}).all()
+        core_connection().execute(_OPEN_ROWS, {"instance_id": instance.id}).all()
     )
     ready_ids = runner.ready_task_ids(workflow)
     vanished = [task_id for task_id in open_ids if task_id not in ready_ids]
@@ -251,7 +251,7 @@ def _sync_stage(project, stage, actor, instance, outcome, now):
     if stage == project.stage or stage is None:
         return
     previous = project.stage
-    row_writes.connection().execute(_CLOSE_STAGE, {"for_project": project.id, "now": now})
+    core_connection().execute(_CLOSE_STAGE, {"for_project": project.id, "now": now})
     insert_rows(StageHistory, [{"project_id": project.id, "stage": stage, "entered_at": now}])
     update_row(project, stage=stage, updated_at=now)
     outcome.stage_changed = (previous, stage)

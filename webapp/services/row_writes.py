@@ -32,7 +32,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..extensions import db
 
 
-def connection():
+def core_connection():
     """The session's connection for Core statements, once pending ORM changes are flushed."""
     session = db.session()
     if session.in_nested_transaction():
@@ -53,7 +53,7 @@ def update_row(obj, **values) -> None:
         params["k_version"] = loaded = getattr(obj, version.key)
         values[version.key] = params[f"v_{version.key}"] = loaded + 1
     statement = _update_statement(table, key, version, tuple(values))
-    if connection().execute(statement, params).rowcount != 1:
+    if core_connection().execute(statement, params).rowcount != 1:
         raise StaleDataError(
             f"{table.name} {params['k_id']} was changed or removed by another transaction"
         )
@@ -69,13 +69,13 @@ def insert_row(model, **values) -> int:
     """INSERT one row and return its id. Give every column a value: Python-side column
     defaults run in SQL, but the object built from `values` would not know them."""
     statement = _insert_returning_id(model.__table__, tuple(values))
-    return connection().execute(statement, values).scalar_one()
+    return core_connection().execute(statement, values).scalar_one()
 
 
 def insert_rows(model, rows: list[dict]) -> None:
     """INSERT many rows (with the same keys) in one executemany; ids are not returned."""
     if rows:
-        connection().execute(_insert(model.__table__), rows)
+        core_connection().execute(_insert(model.__table__), rows)
 
 
 def loaded_instance(model, **values):
